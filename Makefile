@@ -1,0 +1,46 @@
+# settlescope: the few commands people use.
+#   make demo   install, then generate the small synthetic study, import it, show it
+#   make test   install, then run the test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test lint bench clean system-deps
+
+install: $(STAMP)
+
+# Java runs the local Spark session used by the scale-out tests.
+system-deps:
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "Installing a Java runtime for Spark (needs root and Debian's packages)"; \
+	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/settlescope demo demo-study
+
+test: install system-deps
+	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest -q -p no:cacheprovider
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: install
+	$(BIN)/python bench/ingest.py
+
+# Regenerate the lock file from pyproject.toml (all extras), in a scratch environment.
+lock:
+	rm -rf /tmp/settlescope-lock && $(PYTHON) -m venv /tmp/settlescope-lock
+	/tmp/settlescope-lock/bin/pip install --quiet ".[spark,dev]"
+	/tmp/settlescope-lock/bin/pip freeze --exclude-editable | grep -v '^settlescope' > requirements.lock
+
+clean:
+	rm -rf $(VENV) demo-study demo-study.settlescope-key

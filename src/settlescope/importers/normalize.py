@@ -1,0 +1,331 @@
+"""Raw importer rows to canonical rows: keys, pseudonyms, partners, rejects.
+
+All of it is vectorised with Arrow compute; Python only loops over the distinct accounts of a
+batch (far fewer than its rows), where the keyed hash is computed once per account.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from settlescope.importers.base import RAW, REQUIRED, Reject, Rows
+from settlescope.store.pseudonym import Pseudonymiser
+from settlescope.store.schema import TABLES
+from settlescope.study.model import Study
+
+PUBLIC_KINDS = frozenset({"group", "channel", "page", "organization"})
+SEP = "\x1f"
+
+
+def to_table(rows: Rows, table: str) -> pa.Table:
+    """Arrow table with every raw column of ``table`` (missing ones as nulls)."""
+    schema = RAW[table]
+    if isinstance(rows, list):
+        return pa.Table.from_pylist(rows, schema=schema)
+    cols = []
+    n = rows.num_rows
+    for f in schema:
+        if f.name in rows.column_names:
+            col = rows.column(f.name)
+            cols.append(col if col.type == f.type else col.cast(f.type))
+        else:
+            cols.append(pa.nulls(n, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+@dataclass
+class AccountBook:
+    """Resolves platform references to account keys, pseudonymising private individuals."""
+
+    study: Study | None
+    pseudonymise: Pseudonymiser | None
+    run_id: str
+    orgs: dict[tuple[str, str], tuple[str, Any]] = field(init=False)
+    seen: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _org_by_key: dict[str, str | None] = field(default_factory=dict)
+    _memo: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.orgs = self.study.org_accounts() if self.study else {}
+
+    def key(self, platform: str, ref: str, kind: str | None, name: str | None = None) -> str:
+        memo_key = (platform, ref, kind or "")
+        hit = self._memo.get(memo_key)
+        if hit is not None:
+            return hit
+        norm = ref.lower().lstrip("@")
+        org = self.orgs.get((platform, norm))
+        if org is not None:
+            org_id, acc = org
+            key = f"{platform}:{acc.handle.lower().lstrip('@')}"
+            row = dict(
+                account_key=key,
+                platform=platform,
+                platform_id=acc.id or (ref if ref != acc.handle else None),
+                handle=acc.handle,
+                display_name=acc.name or name,
+                kind=acc.kind,
+                org_id=org_id,
+                pseudonymised=False,
+            )
+        elif (kind or "person") in PUBLIC_KINDS or self.pseudonymise is None:
+            key = f"{platform}:{ref}"
+            row = dict(
+                account_key=key,
+                platform=platform,
+                platform_id=ref,
+                handle=ref,
+                display_name=name,
+                kind=kind or "person",
+                org_id=None,
+                pseudonymised=False,
+            )
+        else:
+            pseud = self.pseudonymise(platform, norm)
+            key = f"{platform}:{pseud}"
+            row = dict(
+                account_key=key,
+                platform=platform,
+                platform_id=None,
+                handle=pseud,
+                display_name=None,
+                kind="person",
+                org_id=None,
+                pseudonymised=True,
+            )
+        row["run_id"] = self.run_id
+        self._memo[memo_key] = key
+        if key not in self._org_by_key:
+            self._org_by_key[key] = row["org_id"]
+            self.seen[key] = row
+        return key
+
+    def org_of(self, key: str) -> str | None:
+        return self._org_by_key.get(key)
+
+    def take_new(self) -> pa.Table:
+        """The accounts seen since the last call, as canonical rows."""
+        rows = list(self.seen.values())
+        self.seen = {}
+        return pa.Table.from_pylist(rows, schema=TABLES["accounts"])
+
+
+def _map_refs(
+    book: AccountBook, platform: pa.ChunkedArray, refs: pa.ChunkedArray,
+    kinds: pa.ChunkedArray, names: pa.ChunkedArray | None = None,
+) -> pa.Array:
+    """Vectorised ref → account key (null refs stay null)."""
+    combo = pc.binary_join_element_wise(
+        platform, refs, pc.fill_null(kinds, ""), pc.fill_null(names, "") if names is not None else pa.scalar(""), SEP
+    )
+    uniq = pc.unique(combo)
+    keys = []
+    for c in uniq.to_pylist():
+        if c is None:
+            keys.append(None)
+            continue
+        p, r, k, nm = c.split(SEP)
+        keys.append(book.key(p, r, k or None, nm or None))
+    idx = pc.index_in(combo, value_set=uniq)
+    out = pc.take(pa.array(keys, pa.string()), idx)
+    return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
+
+
+def _prefixed(platform: pa.ChunkedArray, ids: pa.ChunkedArray) -> pa.ChunkedArray:
+    return pc.binary_join_element_wise(platform, ids, ":")
+
+
+def split_invalid(table: str, t: pa.Table) -> tuple[pa.Table, list[Reject]]:
+    """Drop rows missing a required field, returning them as rejects."""
+    mask = None
+    reasons = []
+    for col, reason in (("platform", "missing-platform"), *REQUIRED[table]):
+        ok = pc.is_valid(t.column(col))
+        if col in ("platform_id", "source", "target", "account", "metric", "dimension", "platform"):
+            ok = pc.and_(ok, pc.fill_null(pc.not_equal(t.column(col), ""), False))
+        reasons.append((col, reason, ok))
+        mask = ok if mask is None else pc.and_(mask, ok)
+    if mask is None or pc.all(mask).as_py():
+        return t, []
+    bad = t.filter(pc.invert(mask))
+    rejects = []
+    for row in bad.to_pylist():
+        col, reason = next((c, r) for c, r, _ in reasons if row[c] in (None, ""))
+        raw = row.get("_raw") or orjson.dumps(
+            {k: v for k, v in row.items() if not k.startswith("_") and v is not None}, default=str
+        ).decode()
+        rejects.append(
+            Reject(row.get("_locator") or "", reason, f"field '{col}' is missing or unreadable", raw)
+        )
+    return t.filter(mask), rejects
+
+
+def canonical_items(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
+    n = t.num_rows
+    plat = t.column("platform")
+    author_kind = pc.fill_null(t.column("author_kind"), "person")
+    author_key = _map_refs(book, plat, t.column("author"), author_kind, t.column("author_name"))
+    container_key = _map_refs(
+        book, plat, t.column("container"), pc.fill_null(t.column("container_kind"), "group")
+    )
+    shared = _map_refs(book, plat, t.column("shared_from"), pa.chunked_array([pa.nulls(n, pa.string())]))
+    mentions = t.column("mentions").combine_chunks()
+    if mentions.null_count < n:
+        flat = pc.list_flatten(mentions)
+        parent_idx = pc.list_parent_indices(mentions)
+        flat_plat = pc.take(plat, parent_idx)
+        mapped = _map_refs(
+            book, pa.chunked_array([flat_plat]), pa.chunked_array([flat]),
+            pa.chunked_array([pa.nulls(len(flat), pa.string())]),
+        )
+        offsets = mentions.offsets
+        mentions = pa.ListArray.from_arrays(offsets, mapped, mask=mentions.is_null())
+    item_key = _prefixed(plat, t.column("platform_id"))
+    parent = t.column("parent_id")
+    parent_key = _prefixed(plat, parent)
+    root_from_thread = _prefixed(plat, t.column("thread_id"))
+    root_key = pc.if_else(
+        pc.is_valid(root_from_thread), root_from_thread,
+        pc.if_else(pc.is_null(parent), item_key, pa.scalar(None, pa.string())),
+    )
+    partner = ctx.get("partner_id")
+    if partner:
+        partner_col = pa.array([partner] * n, pa.string())
+    else:
+        org_by_container = [book.org_of(k) if k else None for k in container_key.to_pylist()]
+        org_by_author = [book.org_of(k) if k else None for k in author_key.to_pylist()]
+        partner_col = pa.array(
+            [a or b for a, b in zip(org_by_container, org_by_author, strict=True)], pa.string()
+        )
+    kind = pc.fill_null(t.column("kind"), "post")
+    cols = {
+        "item_key": item_key,
+        "platform": plat,
+        "platform_id": t.column("platform_id"),
+        "container_key": container_key,
+        "author_key": author_key,
+        "created_at": t.column("created_at"),
+        "kind": kind,
+        "parent_key": parent_key,
+        "root_key": root_key,
+        "shared_from_key": shared,
+        "text": t.column("text"),
+        "language": t.column("language"),
+        "urls": t.column("urls"),
+        "hashtags": t.column("hashtags"),
+        "mentions": mentions,
+        "reactions": t.column("reactions"),
+        "comments": t.column("comments"),
+        "shares": t.column("shares"),
+        "views": t.column("views"),
+        "partner_id": partner_col,
+        "wave": pa.array([ctx["wave"]] * n, pa.string()),
+        "run_id": pa.array([ctx["run_id"]] * n, pa.string()),
+    }
+    return _assemble("items", cols)
+
+
+def canonical_interactions(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
+    n = t.num_rows
+    plat = t.column("platform")
+    src = _map_refs(book, plat, t.column("source"), pc.fill_null(t.column("source_kind"), "person"),
+                    t.column("source_name"))
+    tgt = _map_refs(book, plat, t.column("target"), pc.fill_null(t.column("target_kind"), "person"),
+                    t.column("target_name"))
+    container_key = _map_refs(book, plat, t.column("container"),
+                              pa.chunked_array([pa.nulls(n, pa.string())]).fill_null("group"))
+    kind = pc.fill_null(t.column("kind"), "reply")
+    item_key = _prefixed(plat, t.column("item_id"))
+    # An edge is identified by its item; failing that by its time; failing both by its place
+    # in this very file (so re-importing the file is still idempotent).
+    when = pc.cast(t.column("created_at"), pa.string())
+    place = pc.binary_join_element_wise(pa.scalar(ctx["sha256"][:16]), pc.fill_null(t.column("_locator"), ""), "@")
+    ikey = pc.binary_join_element_wise(plat, kind, src, tgt, pc.coalesce(item_key, when, place), "|")
+    partner = ctx.get("partner_id")
+    if partner:
+        partner_col = pa.array([partner] * n, pa.string())
+    else:
+        partner_col = pa.array(
+            [book.org_of(a) or book.org_of(b) for a, b in zip(src.to_pylist(), tgt.to_pylist(), strict=True)],
+            pa.string(),
+        )
+    cols = {
+        "interaction_key": ikey,
+        "platform": plat,
+        "kind": kind,
+        "source_key": src,
+        "target_key": tgt,
+        "item_key": item_key,
+        "container_key": container_key,
+        "created_at": t.column("created_at"),
+        "weight": pc.fill_null(t.column("weight"), 1.0),
+        "partner_id": partner_col,
+        "wave": pa.array([ctx["wave"]] * n, pa.string()),
+        "run_id": pa.array([ctx["run_id"]] * n, pa.string()),
+    }
+    return _assemble("interactions", cols)
+
+
+def canonical_audience(table: str, t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
+    n = t.num_rows
+    plat = t.column("platform")
+    acc = _map_refs(book, plat, t.column("account"), pa.chunked_array([pa.nulls(n, pa.string())]).fill_null("page"))
+    parts = [acc, pc.cast(t.column("date"), pa.string()), t.column("metric")]
+    if table == "audience_breakdown":
+        parts += [t.column("dimension"), pc.fill_null(t.column("category"), "")]
+    key = pc.binary_join_element_wise(*parts, "|")
+    partner = ctx.get("partner_id")
+    partner_col = (
+        pa.array([partner] * n, pa.string())
+        if partner
+        else pa.array([book.org_of(a) for a in acc.to_pylist()], pa.string())
+    )
+    cols: dict[str, Any] = {
+        "audience_key" if table == "audience" else "breakdown_key": key,
+        "account_key": acc,
+        "platform": plat,
+        "date": t.column("date"),
+        "metric": t.column("metric"),
+        "value": t.column("value"),
+        "definition": t.column("definition"),
+        "partner_id": partner_col,
+        "wave": pa.array([ctx["wave"]] * n, pa.string()),
+        "run_id": pa.array([ctx["run_id"]] * n, pa.string()),
+    }
+    if table == "audience_breakdown":
+        cols["dimension"] = t.column("dimension")
+        cols["category"] = t.column("category")
+    return _assemble(table, cols)
+
+
+def _assemble(table: str, cols: dict[str, Any]) -> pa.Table:
+    schema = TABLES[table]
+    arrays = []
+    for f in schema:
+        c = cols[f.name]
+        if isinstance(c, pa.ChunkedArray):
+            c = c.combine_chunks()
+        arrays.append(c if c.type == f.type else c.cast(f.type))
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def canonical(table: str, t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
+    if table == "items":
+        return canonical_items(t, book, ctx)
+    if table == "interactions":
+        return canonical_interactions(t, book, ctx)
+    if table in ("audience", "audience_breakdown"):
+        return canonical_audience(table, t, book, ctx)
+    raise ValueError(f"no canonical form for raw table '{table}'")
+
+
+def canonical_accounts(t: pa.Table, book: AccountBook) -> None:
+    """Register accounts that an importer described (names, kinds) with the book."""
+    for row in t.to_pylist():
+        if row["platform"] and row["ref"]:
+            book.key(row["platform"], row["ref"], row["kind"], row["display_name"] or row["handle"])

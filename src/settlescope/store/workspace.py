@@ -1,0 +1,273 @@
+"""The Workspace: one study's store, reached through Ibis.
+
+The embedded default is one DuckDB file per study. The same tables and queries also run on
+Apache Spark through Ibis's PySpark backend (:meth:`Workspace.on_spark`), for studies that
+outgrow one machine. Writes that must be de-duplicated (imports) are written once as Ibis
+expressions (an anti-join on the table's key) so both engines run the same logic.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import pyarrow as pa
+
+from settlescope.errors import WorkspaceError
+from settlescope.store.schema import KEYS, MIGRATIONS, SCHEMA_VERSION, TABLES
+
+META_TABLE = "settlescope_meta"
+
+# Columns by which `status` breaks counts down, where a table has them.
+BREAKDOWNS = ("wave", "platform", "partner_id")
+
+
+class Workspace:
+    """A study's canonical store.
+
+    Use :meth:`open` for the DuckDB file of a study, or :meth:`on_spark` for a Spark session.
+
+    Example
+    -------
+    >>> ws = Workspace.open(":memory:")
+    >>> ws.count("items")
+    0
+    """
+
+    def __init__(self, backend: Any, engine: str, path: str | None = None) -> None:
+        self.backend = backend
+        self.engine = engine
+        self.path = path
+        self._in_tx = False
+        self._touched: set[str] = set()
+        self._run_id: str | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, *, create: bool = False, read_only: bool = False) -> Workspace:
+        """Open (and migrate) the DuckDB workspace at ``path``."""
+        p = str(path)
+        if p != ":memory:" and not create and not Path(p).exists():
+            raise WorkspaceError(
+                "the workspace does not exist",
+                file=p,
+                hint="create the study first with `settlescope init DIR`",
+            )
+        try:
+            con = duckdb.connect(p, read_only=read_only)
+        except duckdb.IOException as e:
+            msg = str(e)
+            if "lock" in msg.lower():
+                raise WorkspaceError(
+                    "the workspace is in use by another settlescope process",
+                    file=p,
+                    hint="wait for the other command to finish, then try again",
+                ) from None
+            raise WorkspaceError(
+                f"cannot open the workspace: {msg}",
+                file=p,
+                hint="check that the file is a settlescope workspace and is not damaged",
+            ) from None
+        except duckdb.Error as e:
+            raise WorkspaceError(
+                f"not a settlescope workspace ({e})",
+                file=p,
+                hint="point --study at a folder made by `settlescope init`",
+            ) from None
+        # Bounded memory for big imports; DuckDB spills to a temp folder beside the file.
+        con.execute("SET memory_limit = '1GB'")
+        con.execute("SET preserve_insertion_order = false")
+        backend = ibis.duckdb.from_connection(con)
+        ws = cls(backend, "duckdb", p)
+        if not read_only:
+            ws.migrate()
+        return ws
+
+    @classmethod
+    def on_spark(cls, session: Any, database: str = "settlescope") -> Workspace:
+        """A workspace in a Spark session's catalog (tables in ``database``)."""
+        session.sql(f"CREATE DATABASE IF NOT EXISTS {database}")
+        session.catalog.setCurrentDatabase(database)
+        backend = ibis.pyspark.connect(session)
+        ws = cls(backend, "spark", database)
+        ws.migrate()
+        return ws
+
+    @property
+    def duck(self) -> duckdb.DuckDBPyConnection:
+        if self.engine != "duckdb":
+            raise WorkspaceError("this operation needs the DuckDB engine")
+        return self.backend.con  # type: ignore[no-any-return]
+
+    def close(self) -> None:
+        if self.engine == "duckdb":
+            self.backend.disconnect()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- schema ----------------------------------------------------------------------------
+    def schema_version(self) -> int:
+        if META_TABLE not in self.backend.list_tables():
+            return 0
+        t = self.backend.table(META_TABLE)
+        rows = t.filter(t.key == "schema_version").select("value").to_pyarrow().to_pylist()
+        return int(rows[0]["value"]) if rows else 0
+
+    def migrate(self) -> None:
+        """Bring the workspace to :data:`SCHEMA_VERSION`, one migration at a time."""
+        current = self.schema_version()
+        if current > SCHEMA_VERSION:
+            raise WorkspaceError(
+                f"the workspace has schema version {current}, newer than this settlescope "
+                f"({SCHEMA_VERSION})",
+                file=self.path,
+                hint="upgrade settlescope to open it",
+            )
+        if current == SCHEMA_VERSION:
+            return
+        if self.engine == "duckdb":
+            con = self.duck
+            con.execute("BEGIN")
+            try:
+                con.execute(f"CREATE TABLE IF NOT EXISTS {META_TABLE} (key VARCHAR, value VARCHAR)")
+                for v in range(current + 1, SCHEMA_VERSION + 1):
+                    for stmt in MIGRATIONS[v]:
+                        con.execute(stmt)
+                con.execute(f"DELETE FROM {META_TABLE} WHERE key = 'schema_version'")
+                con.execute(
+                    f"INSERT INTO {META_TABLE} VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)]
+                )
+                con.execute("COMMIT")
+            except Exception:
+                con.execute("ROLLBACK")
+                raise
+        else:
+            existing = set(self.backend.list_tables())
+            for name, schema in TABLES.items():
+                if name not in existing:
+                    self.backend.create_table(name, schema=ibis.schema(schema))
+            meta = pa.table({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]})
+            self.backend.create_table(META_TABLE, meta, overwrite=True)
+
+    # -- reading ---------------------------------------------------------------------------
+    def table(self, name: str) -> ibis.Table:
+        return self.backend.table(name)
+
+    def count(self, name: str) -> int:
+        return int(self.table(name).count().to_pyarrow().as_py())
+
+    def counts(self) -> dict[str, int]:
+        return {name: self.count(name) for name in TABLES}
+
+    # -- writing ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self, run_id: str | None = None) -> Iterator[None]:
+        """All writes inside commit together or not at all.
+
+        On DuckDB this is a database transaction, so a killed process leaves the file as it was.
+        On Spark (no multi-table transactions) a failure removes the rows the run wrote.
+        """
+        if self._in_tx:
+            raise WorkspaceError("nested transactions are not supported")
+        self._in_tx, self._touched, self._run_id = True, set(), run_id
+        try:
+            if self.engine == "duckdb":
+                self.duck.execute("BEGIN TRANSACTION")
+            yield
+            if self.engine == "duckdb":
+                self.duck.execute("COMMIT")
+        except BaseException:
+            if self.engine == "duckdb":
+                with contextlib.suppress(duckdb.Error):
+                    self.duck.execute("ROLLBACK")
+            else:
+                self._compensate()
+            raise
+        finally:
+            self._in_tx = False
+
+    def _compensate(self) -> None:
+        if not self._run_id:
+            return
+        for name in self._touched:
+            if "run_id" not in TABLES[name].names:
+                continue
+            t = self.table(name)
+            keep = t.filter(t.run_id.isnull() | (t.run_id != self._run_id)).to_pyarrow()
+            self.backend.create_table(name, keep, overwrite=True)
+
+    def append(self, name: str, data: pa.Table) -> None:
+        """Append rows as they are (no de-duplication)."""
+        if data.num_rows == 0:
+            return
+        self._touched.add(name)
+        data = data.select(TABLES[name].names).cast(TABLES[name])
+        self.backend.insert(name, ibis.memtable(data))
+
+    def insert_new(self, name: str, data: pa.Table) -> int:
+        """Insert the rows whose key is not yet in the table; return how many were inserted.
+
+        Rows repeating a key inside ``data`` keep the first occurrence. This is what makes
+        imports idempotent and lets overlapping exports merge on the platform's id.
+        """
+        if data.num_rows == 0:
+            return 0
+        self._touched.add(name)
+        key = KEYS[name]
+        data = data.select(TABLES[name].names).cast(TABLES[name])
+        before = self.count(name)
+        batch = ibis.memtable(data)
+        existing = self.table(name).select(key)
+        new = batch.anti_join(existing, key).distinct(on=key, keep="first")
+        self.backend.insert(name, new.select(TABLES[name].names))
+        return self.count(name) - before
+
+    def replace_rows(self, name: str, data: pa.Table) -> None:
+        """Replace a small table's whole contents (used for organizations from the study)."""
+        self._touched.add(name)
+        data = data.select(TABLES[name].names).cast(TABLES[name])
+        if self.engine == "duckdb":
+            self.duck.execute(f'DELETE FROM "{name}"')
+            self.append(name, data)
+        else:
+            self.backend.create_table(name, data, overwrite=True)
+
+    # -- status ----------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """Row counts per table, broken down by wave, platform and partner."""
+        out: dict[str, Any] = {
+            "engine": self.engine,
+            "schema_version": self.schema_version(),
+            "tables": {},
+        }
+        runs = self.table("import_runs")
+        for name, schema in TABLES.items():
+            t = self.table(name)
+            entry: dict[str, Any] = {"rows": self.count(name)}
+            if name == "rejects":
+                t = t.join(runs.select("run_id", "wave", "partner_id"), "run_id", how="left")
+            cols = set(t.columns)
+            for col in BREAKDOWNS:
+                if col not in cols:
+                    continue
+                g = t.group_by(col).aggregate(n=t.count()).to_pyarrow().to_pylist()
+                entry[f"by_{col}"] = {
+                    (r[col] if r[col] is not None else "(none)"): int(r["n"])
+                    for r in sorted(g, key=lambda r: str(r[col]))
+                }
+            out["tables"][name] = entry
+        del schema
+        return out
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)

@@ -1,0 +1,109 @@
+"""The command line: help, version, exit codes, messages without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from settlescope import __version__
+from settlescope.cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str]:
+    r = runner.invoke(app, list(args))
+    return r.exit_code, r.output
+
+
+def test_help_and_version() -> None:
+    code, out = run("--help")
+    assert code == 0
+    for cmd in ("init", "import", "status", "formats", "synth", "demo"):
+        assert cmd in out
+    code, out = run("--version")
+    assert code == 0 and __version__ in out
+
+
+def test_usage_error_exits_2() -> None:
+    code, _ = run("import", "--no-such-option")
+    assert code == 2
+    code, _ = run("synth", "x", "--size", "huge")
+    assert code == 2
+
+
+@pytest.fixture
+def study_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SETTLESCOPE_KEY_FILE", str(tmp_path / "k.key"))
+    code, out = run("init", str(tmp_path / "s"))
+    assert code == 0, out
+    return tmp_path / "s"
+
+
+def test_import_summary_and_status_json(study_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "a.ndjson"
+    f.write_text(
+        '{"platform":"x","platform_id":"1","author":"a","created_at":"2026-01-02T00:00:00Z"}\n'
+        '{"platform":"telegram","platform_id":"2","author":"b","created_at":"2026-01-02T00:00:00Z"}\n'
+        "not json\n"
+    )
+    code, out = run("import", str(f), "--study", str(study_dir), "--wave", "followup")
+    assert code == 0, out
+    assert "read 3 = loaded 2 + duplicates 0 + rejected 1" in out
+    code, out = run("status", "--study", str(study_dir), "--json")
+    assert code == 0
+    st = json.loads(out)
+    assert st["tables"]["items"]["by_wave"] == {"followup": 2}
+    assert st["tables"]["items"]["by_platform"] == {"telegram": 1, "x": 1}
+    assert st["tables"]["rejects"]["rows"] == 1
+    code, out = run("status", "--study", str(study_dir))
+    assert code == 0 and "items" in out
+
+
+def test_bad_input_exits_1_with_a_message_not_a_traceback(study_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "a.ndjson"
+    f.write_text('{"platform":"x","platform_id":"1","created_at":"2026-01-02T00:00:00Z"}\n{"platform":"x","pla')
+    code, out = run("import", str(f), "--study", str(study_dir))
+    assert code == 1
+    assert "truncated" in out and "Traceback" not in out
+    code, out = run("import", str(f), "--study", str(study_dir), "--wave", "nope")
+    assert code == 1 and "unknown wave 'nope'" in out and "baseline" in out
+    code, out = run("status", "--study", str(tmp_path / "nowhere"))
+    assert code == 1 and "settlescope init" in out
+
+
+def test_formats_lists_ids(study_dir: Path) -> None:
+    code, out = run("formats", "--json")
+    assert code == 0
+    ids = {f["id"] for f in json.loads(out)}
+    assert {"generic-ndjson", "generic-csv", "4cat-csv", "netlytic-csv"} <= ids
+
+
+def test_map_option(study_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "m.csv"
+    f.write_text("post,msg,when\n1,hi,2026-01-01T00:00:00Z\n")
+    code, out = run("import", str(f), "--study", str(study_dir), "--format", "generic-csv",
+                    "--map", "platform_id=post", "--map", "text=msg", "--map", "created_at=when",
+                    "--platform", "facebook")
+    assert code == 0, out
+    assert "loaded 1" in out
+    code, out = run("import", str(f), "--study", str(study_dir), "--map", "oops")
+    assert code == 2
+
+
+@pytest.mark.slow
+def test_demo_ends_with_a_status_table(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SETTLESCOPE_KEY_FILE", str(tmp_path / "k.key"))
+    os.chdir(tmp_path)
+    code, out = run("demo", str(tmp_path / "demo"))
+    assert code == 0, out
+    assert "Workspace of" in out and "items" in out
+    st = json.loads(run("status", "--study", str(tmp_path / "demo"), "--json")[1])
+    truth = json.loads((tmp_path / "demo" / "truth.json").read_text())
+    assert st["tables"]["items"]["rows"] > 10_000
+    assert st["tables"]["rejects"]["rows"] == 0
+    del truth

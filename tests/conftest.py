@@ -1,0 +1,61 @@
+"""Shared fixtures: a fresh study per test, with its key outside the study folder."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from settlescope.importers.base import ImportOptions
+from settlescope.importers.run import ImportSummary, import_file
+from settlescope.store.workspace import Workspace
+from settlescope.study.setup import OpenedStudy, create_study, open_study
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = ROOT / "tests" / "cases"
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass
+class StudyFixture:
+    """A study folder plus helpers to import into it and read its counts."""
+
+    dir: Path
+    opened: OpenedStudy
+
+    def ws(self) -> Workspace:
+        return self.opened.workspace()
+
+    def import_(self, path: Path, *, wave: str = "baseline", fmt: str = "auto",
+                partner: str | None = None, options: ImportOptions | None = None,
+                force: bool = False) -> ImportSummary:
+        with self.ws() as ws:
+            return import_file(ws, Path(path), wave=wave, study=self.opened.study,
+                               format_id=fmt, partner_id=partner, options=options,
+                               pseudonymiser=self.opened.pseudonymiser(), force=force)
+
+    def counts(self) -> dict[str, int]:
+        with self.ws() as ws:
+            return ws.counts()
+
+    def sql(self, query: str) -> list[tuple[Any, ...]]:
+        with self.ws() as ws:
+            return ws.duck.execute(query).fetchall()
+
+    def reload(self) -> None:
+        self.opened = open_study(self.dir)
+
+
+@pytest.fixture
+def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StudyFixture:
+    key = tmp_path / "keys" / "study.key"
+    monkeypatch.setenv("SETTLESCOPE_KEY_FILE", str(key))
+    create_study(tmp_path / "study", name="Test study", key_file=key)
+    return StudyFixture(tmp_path / "study", open_study(tmp_path / "study"))
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

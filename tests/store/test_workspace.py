@@ -1,0 +1,79 @@
+"""The workspace: schema version, migrations, de-duplicating inserts, status counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pytest
+
+from settlescope.errors import WorkspaceError
+from settlescope.store.schema import SCHEMA_VERSION, TABLES
+from settlescope.store.workspace import META_TABLE, Workspace
+
+
+def items(*rows: dict) -> pa.Table:  # type: ignore[type-arg]
+    return pa.Table.from_pylist(list(rows), schema=TABLES["items"])
+
+
+def test_new_workspace_has_every_table_and_the_version(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
+        assert ws.schema_version() == SCHEMA_VERSION
+        assert set(TABLES) <= set(ws.backend.list_tables())
+        assert all(v == 0 for v in ws.counts().values())
+
+
+def test_migrates_a_version_0_database(tmp_path: Path) -> None:
+    # A DuckDB file with no settlescope tables is version 0; opening it migrates it.
+    con = duckdb.connect(str(tmp_path / "old.duckdb"))
+    con.execute("CREATE TABLE unrelated (x INT)")
+    con.close()
+    with Workspace.open(tmp_path / "old.duckdb") as ws:
+        assert ws.schema_version() == SCHEMA_VERSION
+        assert "items" in ws.backend.list_tables()
+
+
+def test_refuses_a_newer_workspace(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
+        ws.duck.execute(f"UPDATE {META_TABLE} SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(WorkspaceError, match="newer"):
+        Workspace.open(tmp_path / "w.duckdb")
+
+
+def test_refuses_a_file_that_is_not_a_workspace(tmp_path: Path) -> None:
+    bad = tmp_path / "w.duckdb"
+    bad.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(WorkspaceError):
+        Workspace.open(bad)
+
+
+def test_insert_new_merges_on_the_key(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
+        with ws.transaction():
+            assert ws.insert_new("items", items({"item_key": "x:1"}, {"item_key": "x:2"}, {"item_key": "x:1"})) == 2
+            assert ws.insert_new("items", items({"item_key": "x:2"}, {"item_key": "x:3"})) == 1
+        assert ws.count("items") == 3
+
+
+def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
+        with pytest.raises(RuntimeError), ws.transaction():
+            ws.insert_new("items", items({"item_key": "x:1"}))
+            raise RuntimeError("boom")
+        assert ws.count("items") == 0
+
+
+def test_status_breaks_down_by_wave_platform_partner(tmp_path: Path) -> None:
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
+        with ws.transaction():
+            ws.insert_new("items", items(
+                {"item_key": "a", "wave": "baseline", "platform": "x", "partner_id": "p01"},
+                {"item_key": "b", "wave": "baseline", "platform": "telegram", "partner_id": "p01"},
+                {"item_key": "c", "wave": "followup", "platform": "x"},
+            ))
+        st = ws.status()["tables"]["items"]
+    assert st["rows"] == 3
+    assert st["by_wave"] == {"baseline": 2, "followup": 1}
+    assert st["by_platform"] == {"telegram": 1, "x": 2}
+    assert st["by_partner_id"] == {"(none)": 1, "p01": 2}
