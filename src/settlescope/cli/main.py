@@ -271,10 +271,10 @@ def synth(
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
 ) -> None:
     """Generate a synthetic study as real export files, with truth.json of what was planted."""
-    from settlescope.synth import SIZES, generate
-
-    if size not in SIZES:
+    if size not in ("small", "medium", "large"):
         raise UsageError(f"unknown size '{size}'", field="--size", hint="use small, medium or large")
+    from settlescope.synth import generate
+
     key = _key_beside(directory)
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
                   console=err, transient=True) as bar:

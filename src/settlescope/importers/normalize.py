@@ -99,14 +99,25 @@ class AccountBook:
                 pseudonymised=True,
             )
         row["run_id"] = self.run_id
+        if len(self._memo) > 500_000:  # bound memory on huge imports; hashing is cheap
+            self._memo.clear()
         self._memo[memo_key] = key
-        if key not in self._org_by_key:
+        if row["org_id"]:
             self._org_by_key[key] = row["org_id"]
-            self.seen[key] = row
+        self.seen[key] = row
         return key
 
     def org_of(self, key: str) -> str | None:
         return self._org_by_key.get(key)
+
+    def orgs_of(self, keys: pa.Array) -> pa.Array:
+        """Vectorised :meth:`org_of`: the organization of each account key (or null)."""
+        if not self._org_by_key:
+            return pa.nulls(len(keys), pa.string())
+        known = pa.array(list(self._org_by_key), pa.string())
+        orgs = pa.array(list(self._org_by_key.values()), pa.string())
+        out = pc.take(orgs, pc.index_in(keys, value_set=known))
+        return out.combine_chunks() if isinstance(out, pa.ChunkedArray) else out
 
     def take_new(self) -> pa.Table:
         """The accounts seen since the last call, as canonical rows."""
@@ -197,11 +208,7 @@ def canonical_items(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.T
     if partner:
         partner_col = pa.array([partner] * n, pa.string())
     else:
-        org_by_container = [book.org_of(k) if k else None for k in container_key.to_pylist()]
-        org_by_author = [book.org_of(k) if k else None for k in author_key.to_pylist()]
-        partner_col = pa.array(
-            [a or b for a, b in zip(org_by_container, org_by_author, strict=True)], pa.string()
-        )
+        partner_col = pc.coalesce(book.orgs_of(container_key), book.orgs_of(author_key))
     kind = pc.fill_null(t.column("kind"), "post")
     cols = {
         "item_key": item_key,
@@ -250,10 +257,7 @@ def canonical_interactions(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) 
     if partner:
         partner_col = pa.array([partner] * n, pa.string())
     else:
-        partner_col = pa.array(
-            [book.org_of(a) or book.org_of(b) for a, b in zip(src.to_pylist(), tgt.to_pylist(), strict=True)],
-            pa.string(),
-        )
+        partner_col = pc.coalesce(book.orgs_of(src), book.orgs_of(tgt))
     cols = {
         "interaction_key": ikey,
         "platform": plat,
@@ -283,7 +287,7 @@ def canonical_audience(table: str, t: pa.Table, book: AccountBook, ctx: dict[str
     partner_col = (
         pa.array([partner] * n, pa.string())
         if partner
-        else pa.array([book.org_of(a) for a in acc.to_pylist()], pa.string())
+        else book.orgs_of(acc)
     )
     cols: dict[str, Any] = {
         "audience_key" if table == "audience" else "breakdown_key": key,

@@ -165,6 +165,7 @@ def import_file(
     total = path.stat().st_size
     accounts_before = ws.count("accounts")
     reject_rows: list[dict[str, object]] = []
+    primary_tables: set[str] = set()
 
     def add_rejects(rejects: list[Reject]) -> None:
         for r in rejects:
@@ -191,28 +192,20 @@ def import_file(
                         canonical_accounts(t, book)
                     elif t.num_rows:
                         t, _ = split_invalid(table, t)
-                        ws.insert_new(table, canonical(table, t, book, ctx))
+                        ws.stage(table, canonical(table, t, book, ctx), primary=False)
                 for table, rows in batch.rows.items():
                     t = to_table(rows, table)
                     if t.num_rows == 0:
                         continue
-                    if options.platform:
-                        t = t.set_column(
-                            t.schema.get_field_index("platform"), "platform",
-                            pc.fill_null(t.column("platform"), options.platform),
-                        )
                     t, bad = split_invalid(table, t)
                     add_rejects(bad)
-                    n = t.num_rows
-                    if n:
-                        new = ws.insert_new(table, canonical(table, t, book, ctx))
-                        summary.loaded += new
-                        summary.duplicates += n - new
-                        summary.by_table[table] = summary.by_table.get(table, 0) + n
-                    summary.read += n + len(bad)
+                    summary.read += t.num_rows + len(bad)
+                    if t.num_rows:
+                        ws.stage(table, canonical(table, t, book, ctx))
+                        primary_tables.add(table)
                 add_rejects(batch.rejects)
                 summary.read += len(batch.rejects)
-                ws.insert_new("accounts", book.take_new())
+                ws.stage("accounts", book.take_new(), primary=False)
                 if progress:
                     progress(batch.bytes_done or 0, total, summary.read)
         except SettlescopeError:
@@ -227,10 +220,24 @@ def import_file(
                 "if it is, please report this with the file's first lines",
             ) from e
         flush_rejects()
-        summary.derived_edges = derive_edges(ws, run_id, ctx)
+        for table in ("items", "audience", "audience_breakdown"):
+            new, staged = ws.merge_staged(table)
+            summary.loaded += new
+            summary.duplicates += staged - new
+            if staged:
+                summary.by_table[table] = staged
+        staged_edges = derive_edges(ws, run_id, ctx)
+        new, staged = ws.merge_staged("interactions")
+        summary.loaded += new
+        summary.duplicates += staged - new
+        if staged:
+            summary.by_table["interactions"] = staged
+        summary.derived_edges = staged_edges
+        ws.merge_staged("accounts")
         sync_organizations(ws, study)
         summary.accounts_new = ws.count("accounts") - accounts_before
-        assert summary.read == summary.loaded + summary.duplicates + summary.rejected
+        if summary.read != summary.loaded + summary.duplicates + summary.rejected:
+            raise RuntimeError(f"import counts do not add up: {summary}")
         run_row = dict(
             run_id=run_id,
             source_path=str(path.resolve()),
@@ -312,12 +319,9 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
         wave=_lit(str(ctx["wave"])),
         run_id=_lit(run_id),
     )
-    existing = ws.table("interactions").select("interaction_key")
-    new = edges.anti_join(existing, "interaction_key").distinct(on="interaction_key", keep="first")
-    before = ws.count("interactions")
-    ws._touched.add("interactions")
-    ws.backend.insert("interactions", new.select(TABLES["interactions"].names))
-    return ws.count("interactions") - before
+    derived = edges.select(TABLES["interactions"].names).to_pyarrow()
+    ws.stage("interactions", derived, primary=False)
+    return derived.num_rows
 
 
 def _lit(v: object):  # type: ignore[no-untyped-def]

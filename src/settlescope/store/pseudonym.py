@@ -6,7 +6,6 @@ and every workspace of a study, and nobody holding only a workspace can recomput
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -71,10 +70,8 @@ class Pseudonymiser:
         k = (platform, identity)
         out = self._cache.get(k)
         if out is None:
-            digest = hmac.new(
-                self._key, f"{platform}\x1f{identity}".encode(), hashlib.sha256
-            ).hexdigest()
-            out = "~" + digest[:20]
+            digest = hmac.digest(self._key, f"{platform}\x1f{identity}".encode(), "sha256")
+            out = "~" + digest.hex()[:20]
             if len(self._cache) < 2_000_000:
                 self._cache[k] = out
         return out

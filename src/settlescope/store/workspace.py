@@ -46,6 +46,8 @@ class Workspace:
         self._in_tx = False
         self._touched: set[str] = set()
         self._run_id: str | None = None
+        self._staged: set[str] = set()
+        self._seq = 0
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -194,6 +196,16 @@ class Workspace:
             raise
         finally:
             self._in_tx = False
+            for st in list(self._staged):
+                with contextlib.suppress(Exception):
+                    self._drop(st)
+            self._staged.clear()
+
+    def _drop(self, name: str) -> None:
+        if self.engine == "duckdb":
+            self.duck.execute(f'DROP TABLE IF EXISTS "{name}"')
+        else:
+            self.backend.drop_table(name, force=True)
 
     def _compensate(self) -> None:
         if not self._run_id:
@@ -230,6 +242,74 @@ class Workspace:
         new = batch.anti_join(existing, key).distinct(on=key, keep="first")
         self.backend.insert(name, new.select(TABLES[name].names))
         return self.count(name) - before
+
+    # -- staged, set-based merging (imports) ---------------------------------------------
+    #
+    # An import stages every batch (append only, cheap), then merges each table once at the
+    # end: one de-duplication and one anti-join against the table, instead of one per batch.
+
+    def stage(self, name: str, data: pa.Table, *, primary: bool = True) -> None:
+        """Append rows to the run's staging table for ``name``.
+
+        ``primary`` rows are the input records that the run counts; the others (accounts,
+        derived edges) are merged silently.
+        """
+        if data.num_rows == 0:
+            return
+        n = data.num_rows
+        data = data.select(TABLES[name].names).cast(TABLES[name])
+        data = data.append_column("_seq", pa.array(range(self._seq, self._seq + n), pa.int64()))
+        data = data.append_column("_primary", pa.array([primary] * n, pa.bool_()))
+        self._seq += n
+        st = f"_stage_{name}"
+        if self.engine == "duckdb":
+            con = self.duck
+            con.register("_stage_batch", data)
+            try:
+                if st not in self._staged:
+                    con.execute(f'CREATE OR REPLACE TEMP TABLE "{st}" AS SELECT * FROM _stage_batch')
+                else:
+                    con.execute(f'INSERT INTO "{st}" SELECT * FROM _stage_batch')
+            finally:
+                con.unregister("_stage_batch")
+        elif st not in self._staged:
+            self.backend.create_table(st, data, overwrite=True)
+        else:
+            self.backend.insert(st, ibis.memtable(data))
+        self._staged.add(st)
+
+    def merge_staged(self, name: str) -> tuple[int, int]:
+        """Merge the staged rows of ``name`` into it, the first occurrence of a key winning.
+
+        Returns (primary rows inserted, primary rows staged); the difference are duplicates,
+        of rows already in the table or earlier in the same run.
+        """
+        st = f"_stage_{name}"
+        if st not in self._staged:
+            return 0, 0
+        self._touched.add(name)
+        key = KEYS[name]
+        s = self.table(st)
+        staged_primary = int(s.filter(s._primary).count().to_pyarrow().as_py())
+        first = s.group_by(key).aggregate(_first=s._seq.min())
+        existing = self.table(name).select(key)
+        fresh = first.anti_join(existing, key)
+        new = s.semi_join(fresh, [s[key] == fresh[key], s._seq == fresh._first])
+        # Count on the key columns only (cheap in a column store), then copy the rows once.
+        inserted_primary = int(new.filter(new._primary).count().to_pyarrow().as_py())
+        if self.engine == "duckdb":
+            cols = ", ".join(f'"{c}"' for c in TABLES[name].names)
+            sql = ibis.to_sql(new.select(TABLES[name].names), dialect="duckdb")
+            self.duck.execute(f'INSERT INTO "{name}" ({cols}) {sql}')
+        else:
+            self.backend.insert(name, new.select(TABLES[name].names))
+        self._drop(st)
+        self._staged.discard(st)
+        return inserted_primary, staged_primary
+
+    def staged(self, name: str) -> ibis.Table | None:
+        st = f"_stage_{name}"
+        return self.table(st) if st in self._staged else None
 
     def replace_rows(self, name: str, data: pa.Table) -> None:
         """Replace a small table's whole contents (used for organizations from the study)."""
