@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import subprocess
 import sys
@@ -50,20 +49,30 @@ def _child(kind: str, path: str, workdir: str) -> None:
         create_study(study_dir, name="bench", key_file=Path(workdir) / "bench.key")
         opened = open_study(study_dir)
         with opened.workspace() as ws:
-            s = import_file(ws, Path(path), wave="baseline", study=opened.study,
-                            format_id="generic-ndjson", pseudonymiser=opened.pseudonymiser())
+            s = import_file(
+                ws,
+                Path(path),
+                wave="baseline",
+                study=opened.study,
+                format_id="generic-ndjson",
+                pseudonymiser=opened.pseudonymiser(),
+            )
         rows = s.read
         assert s.read == s.loaded + s.duplicates + s.rejected
     seconds = time.perf_counter() - t0
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"kind": kind, "rows": rows, "seconds": seconds, "peak_rss_mib": rss_kib / 1024}))
+    print(
+        json.dumps({"kind": kind, "rows": rows, "seconds": seconds, "peak_rss_mib": rss_kib / 1024})
+    )
 
 
 def run_side(kind: str, path: Path) -> dict[str, float]:
     with tempfile.TemporaryDirectory(dir=OUT) as work:
         out = subprocess.run(
             [sys.executable, __file__, "--child", kind, str(path), work],
-            check=True, capture_output=True, text=True,
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
     return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -76,13 +85,24 @@ def quick_file(n: int = 1_000_000) -> Path:
 
     with p.open("wb") as fh:
         for i in range(n):
-            fh.write(orjson.dumps({
-                "platform": "facebook", "platform_id": str(i), "container": f"g{i % 50}",
-                "author": f"user{(i * 7919) % 90_001}", "created_at": f"2026-0{1 + i % 6}-1{i % 10}T1{i % 10}:00:00-05:00",
-                "kind": "comment" if i % 3 else "post", "parent_id": str(i - 1) if i % 3 else None,
-                "text": f"Where do I apply for a SIN card? post {i} 🙂 <b>x</b>", "language": "en",
-                "reactions": i % 17, "comments": i % 5,
-            }) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {
+                        "platform": "facebook",
+                        "platform_id": str(i),
+                        "container": f"g{i % 50}",
+                        "author": f"user{(i * 7919) % 90_001}",
+                        "created_at": f"2026-0{1 + i % 6}-1{i % 10}T1{i % 10}:00:00-05:00",
+                        "kind": "comment" if i % 3 else "post",
+                        "parent_id": str(i - 1) if i % 3 else None,
+                        "text": f"Where do I apply for a SIN card? post {i} 🙂 <b>x</b>",
+                        "language": "en",
+                        "reactions": i % 17,
+                        "comments": i % 5,
+                    }
+                )
+                + b"\n"
+            )
     return p
 
 
@@ -126,13 +146,18 @@ def main() -> None:
     print()
     print("| side | rows | seconds | rows/s | peak RSS (MiB) |")
     print("|---|---:|---:|---:|---:|")
-    for name, d, r in (("DuckDB read_json → table (floor)", floor, r_floor),
-                       ("settlescope import", ours, r_ours)):
-        print(f"| {name} | {d['rows']:,} | {d['seconds']:.1f} | {r:,.0f} | {d['peak_rss_mib']:.0f} |")
+    for name, d, r in (
+        ("DuckDB read_json → table (floor)", floor, r_floor),
+        ("settlescope import", ours, r_ours),
+    ):
+        print(
+            f"| {name} | {d['rows']:,} | {d['seconds']:.1f} | {r:,.0f} | {d['peak_rss_mib']:.0f} |"
+        )
     print()
     print(f"settlescope / DuckDB rate: {r_ours / r_floor:.0%} (target ≥ 40%)")
-    print(f"settlescope peak RSS: {ours['peak_rss_mib']:.0f} MiB (target < 2048; < 1024 for a 2 GB file)")
-    del os
+    print(
+        f"settlescope peak RSS: {ours['peak_rss_mib']:.0f} MiB (target < 2048; < 1024 for a 2 GB file)"
+    )
 
 
 if __name__ == "__main__":

@@ -29,13 +29,28 @@ class StudyFixture:
     def ws(self) -> Workspace:
         return self.opened.workspace()
 
-    def import_(self, path: Path, *, wave: str = "baseline", fmt: str = "auto",
-                partner: str | None = None, options: ImportOptions | None = None,
-                force: bool = False) -> ImportSummary:
+    def import_(
+        self,
+        path: Path,
+        *,
+        wave: str = "baseline",
+        fmt: str = "auto",
+        partner: str | None = None,
+        options: ImportOptions | None = None,
+        force: bool = False,
+    ) -> ImportSummary:
         with self.ws() as ws:
-            return import_file(ws, Path(path), wave=wave, study=self.opened.study,
-                               format_id=fmt, partner_id=partner, options=options,
-                               pseudonymiser=self.opened.pseudonymiser(), force=force)
+            return import_file(
+                ws,
+                Path(path),
+                wave=wave,
+                study=self.opened.study,
+                format_id=fmt,
+                partner_id=partner,
+                options=options,
+                pseudonymiser=self.opened.pseudonymiser(),
+                force=force,
+            )
 
     def counts(self) -> dict[str, int]:
         with self.ws() as ws:

@@ -39,15 +39,22 @@ def plan_imports(study_dir: Path) -> list[dict[str, Any]]:
             continue
         # a generic file is imported when some native file it stands for is not importable,
         # or when no native file stands for it at all (explicit edges)
-        if e["path"] in generic_needed or e["path"] not in covered_by_native and not any(
-            n.get("generic") == e["path"] for n in native
+        if (
+            e["path"] in generic_needed
+            or e["path"] not in covered_by_native
+            and not any(n.get("generic") == e["path"] for n in native)
         ):
             plan.append(e)
     return plan
 
 
-def run_demo(directory: Path, *, seed: int = 0, console: Console | None = None,
-             progress_console: Console | None = None) -> dict[str, Any]:
+def run_demo(
+    directory: Path,
+    *,
+    seed: int = 0,
+    console: Console | None = None,
+    progress_console: Console | None = None,
+) -> dict[str, Any]:
     from settlescope.cli.main import _key_beside
     from settlescope.store.pseudonym import create_key
     from settlescope.synth import generate
@@ -72,8 +79,12 @@ def run_demo(directory: Path, *, seed: int = 0, console: Console | None = None,
     with opened.workspace() as ws:
         for e in plan_imports(directory):
             s = import_file(
-                ws, directory / e["path"], wave=e["wave"], study=opened.study,
-                format_id=e["format"], partner_id=e.get("partner"),
+                ws,
+                directory / e["path"],
+                wave=e["wave"],
+                study=opened.study,
+                format_id=e["format"],
+                partner_id=e.get("partner"),
                 pseudonymiser=opened.pseudonymiser(),
             )
             console.print("  " + s.line())

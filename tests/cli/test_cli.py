@@ -66,7 +66,9 @@ def test_import_summary_and_status_json(study_dir: Path, tmp_path: Path) -> None
 
 def test_bad_input_exits_1_with_a_message_not_a_traceback(study_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "a.ndjson"
-    f.write_text('{"platform":"x","platform_id":"1","created_at":"2026-01-02T00:00:00Z"}\n{"platform":"x","pla')
+    f.write_text(
+        '{"platform":"x","platform_id":"1","created_at":"2026-01-02T00:00:00Z"}\n{"platform":"x","pla'
+    )
     code, out = run("import", str(f), "--study", str(study_dir))
     assert code == 1
     assert "truncated" in out and "Traceback" not in out
@@ -86,9 +88,22 @@ def test_formats_lists_ids(study_dir: Path) -> None:
 def test_map_option(study_dir: Path, tmp_path: Path) -> None:
     f = tmp_path / "m.csv"
     f.write_text("post,msg,when\n1,hi,2026-01-01T00:00:00Z\n")
-    code, out = run("import", str(f), "--study", str(study_dir), "--format", "generic-csv",
-                    "--map", "platform_id=post", "--map", "text=msg", "--map", "created_at=when",
-                    "--platform", "facebook")
+    code, out = run(
+        "import",
+        str(f),
+        "--study",
+        str(study_dir),
+        "--format",
+        "generic-csv",
+        "--map",
+        "platform_id=post",
+        "--map",
+        "text=msg",
+        "--map",
+        "created_at=when",
+        "--platform",
+        "facebook",
+    )
     assert code == 0, out
     assert "loaded 1" in out
     code, out = run("import", str(f), "--study", str(study_dir), "--map", "oops")

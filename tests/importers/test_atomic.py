@@ -45,7 +45,9 @@ def _lines(start: int, n: int) -> str:
 
 
 @pytest.mark.slow
-def test_kill_9_mid_import_leaves_the_workspace_as_before(study: StudyFixture, tmp_path: Path) -> None:
+def test_kill_9_mid_import_leaves_the_workspace_as_before(
+    study: StudyFixture, tmp_path: Path
+) -> None:
     first = tmp_path / "first.ndjson"
     first.write_text(_lines(0, 1000))
     study.import_(first)
@@ -55,7 +57,9 @@ def test_kill_9_mid_import_leaves_the_workspace_as_before(study: StudyFixture, t
     marker = tmp_path / "marker"
     child = subprocess.Popen(
         [sys.executable, "-c", CHILD, str(study.dir), str(big), str(marker)],
-        env={**os.environ}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        env={**os.environ},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 120
     while not marker.exists():

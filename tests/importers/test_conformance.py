@@ -42,15 +42,21 @@ def _load(golden: Path) -> tuple[Path, dict]:  # type: ignore[type-arg]
 
 def _options(spec: dict) -> ImportOptions:  # type: ignore[type-arg]
     o = spec.get("options", {})
-    return ImportOptions(date_order=o.get("date_order"), time_zone=o.get("time_zone"),
-                         platform=o.get("platform"), encoding=o.get("encoding"))
+    return ImportOptions(
+        date_order=o.get("date_order"),
+        time_zone=o.get("time_zone"),
+        platform=o.get("platform"),
+        encoding=o.get("encoding"),
+    )
 
 
 def test_every_importer_has_a_real_case() -> None:
     load_builtin()
     covered = {json.loads(g.read_text())["format"] for g in GOLDEN}
     # the generic formats and presets are covered by test_generic on hand-made files
-    missing = set(REGISTRY) - covered - {"generic-ndjson", "generic-csv", "4cat-csv", "netlytic-csv"}
+    missing = (
+        set(REGISTRY) - covered - {"generic-ndjson", "generic-csv", "4cat-csv", "netlytic-csv"}
+    )
     assert not missing, f"importers without a real-export case: {sorted(missing)}"
 
 

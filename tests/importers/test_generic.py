@@ -35,8 +35,12 @@ def write(p: Path, text: str | bytes) -> Path:
 def test_broken_line_is_rejected_and_the_rest_loaded(study: StudyFixture, tmp_path: Path) -> None:
     s = study.import_(write(tmp_path / "a.ndjson", NDJSON))
     assert (s.read, s.loaded, s.duplicates, s.rejected) == (4, 3, 0, 1)
-    (loc, reason, raw), = study.sql("SELECT locator, reason, raw FROM rejects")
-    assert loc == "line 3" and reason == "bad-json" and raw.startswith('{"platform":"facebook","platform_id":"3"')
+    ((loc, reason, raw),) = study.sql("SELECT locator, reason, raw FROM rejects")
+    assert (
+        loc == "line 3"
+        and reason == "bad-json"
+        and raw.startswith('{"platform":"facebook","platform_id":"3"')
+    )
     # two replies (2 → 1, 4 → 2) and one mention (1 → bob)
     kinds = dict(study.sql("SELECT kind, count(*) FROM interactions GROUP BY kind"))
     assert kinds == {"reply": 2, "mention": 1}
@@ -81,7 +85,9 @@ def test_truncated_file_is_refused_and_nothing_written(study: StudyFixture, tmp_
     assert study.counts() == before
 
 
-def test_other_format_is_refused_before_anything_is_written(study: StudyFixture, tmp_path: Path) -> None:
+def test_other_format_is_refused_before_anything_is_written(
+    study: StudyFixture, tmp_path: Path
+) -> None:
     f = write(tmp_path / "x.ndjson", b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 10)
     before = study.counts()
     with pytest.raises(FormatError) as e:
@@ -92,7 +98,9 @@ def test_other_format_is_refused_before_anything_is_written(study: StudyFixture,
     assert study.counts() == before
 
 
-CP1252 = "id,thread_id,author,body,timestamp\r\n1,1,Zoë,Café à Montréal – “bienvenue”,2026-03-01 12:00:00\r\n".encode("cp1252")
+CP1252 = "id,thread_id,author,body,timestamp\r\n1,1,Zoë,Café à Montréal – “bienvenue”,2026-03-01 12:00:00\r\n".encode(
+    "cp1252"
+)
 
 
 def test_windows_1252_csv_is_refused_naming_encoding(study: StudyFixture, tmp_path: Path) -> None:
@@ -123,12 +131,16 @@ line",2026-03-01 12:05:00
 
 
 def test_4cat_preset_rows_and_rejects(study: StudyFixture, tmp_path: Path) -> None:
-    s = study.import_(write(tmp_path / "4cat.csv", FOURCAT), options=ImportOptions(platform="reddit"))
+    s = study.import_(
+        write(tmp_path / "4cat.csv", FOURCAT), options=ImportOptions(platform="reddit")
+    )
     # records (header = row 1): 10, 11 (two physical lines), 12 (3 columns), 13 (bad time),
     # 14 → 5 read, 3 loaded, 2 rejected.
     assert (s.format_id, s.read, s.loaded, s.rejected) == ("4cat-csv", 5, 3, 2)
     assert sorted(study.sql("SELECT locator, reason FROM rejects")) == [
-        ("row 4", "bad-row"), ("row 5", "bad-timestamp")]
+        ("row 4", "bad-row"),
+        ("row 5", "bad-timestamp"),
+    ]
     texts = dict(study.sql("SELECT platform_id, text FROM items"))
     assert texts["11"] == "multi\nline"
     # epoch seconds are read as UTC: 1772384400 = 2026-03-01 17:00:00 UTC
@@ -148,8 +160,12 @@ def test_netlytic_preset_makes_edges(study: StudyFixture, tmp_path: Path) -> Non
 
 def test_missing_mapped_column_names_it(study: StudyFixture, tmp_path: Path) -> None:
     f = write(tmp_path / "m.csv", "post,msg,when\n1,hi,2026-01-01\n")
-    m = ColumnMapping(format="csv", table="items", platform="facebook",
-                      columns={"platform_id": "post", "text": "message", "created_at": "when"})
+    m = ColumnMapping(
+        format="csv",
+        table="items",
+        platform="facebook",
+        columns={"platform_id": "post", "text": "message", "created_at": "when"},
+    )
     with pytest.raises(FormatError) as e:
         study.import_(f, fmt="generic-csv", options=ImportOptions(mapping=m))
     assert e.value.field == "message" and "--map" in (e.value.hint or "")
@@ -160,8 +176,13 @@ def test_mapping_from_the_study_file(study: StudyFixture, tmp_path: Path) -> Non
     toml += '\n[mappings.fbexport]\nformat = "csv"\nplatform = "facebook"\ncolumns = { platform_id = "post", text = "msg", created_at = "when", author = "who" }\n'
     (study.dir / "study.toml").write_text(toml)
     study.reload()
-    f = write(tmp_path / "m.csv", "post,msg,when,who\n1,hi,2026-01-01T00:00:00Z,zed\n2,yo,2026-01-02T00:00:00Z,zed\n")
-    s = study.import_(f, fmt="generic-csv", options=ImportOptions(mapping=study.opened.study.mappings["fbexport"]))
+    f = write(
+        tmp_path / "m.csv",
+        "post,msg,when,who\n1,hi,2026-01-01T00:00:00Z,zed\n2,yo,2026-01-02T00:00:00Z,zed\n",
+    )
+    s = study.import_(
+        f, fmt="generic-csv", options=ImportOptions(mapping=study.opened.study.mappings["fbexport"])
+    )
     assert s.loaded == 2
     assert study.sql("SELECT count(DISTINCT author_key) FROM items")[0][0] == 1
 
@@ -175,10 +196,14 @@ def test_every_record_is_accounted_for_on_many_lines(study: StudyFixture, tmp_pa
             lines.append('{"platform_id": oops}')
             broken += 1
         elif i % 11 == 5 and i > 0:
-            lines.append(f'{{"platform":"x","platform_id":"{i - 1}","created_at":"2026-01-01T00:00:00Z"}}')
+            lines.append(
+                f'{{"platform":"x","platform_id":"{i - 1}","created_at":"2026-01-01T00:00:00Z"}}'
+            )
             dup += 1
         else:
-            lines.append(f'{{"platform":"x","platform_id":"{i}","created_at":"2026-01-01T00:00:00Z"}}')
+            lines.append(
+                f'{{"platform":"x","platform_id":"{i}","created_at":"2026-01-01T00:00:00Z"}}'
+            )
     f = write(tmp_path / "many.ndjson", "\n".join(lines) + "\n")
     s = study.import_(f)
     assert s.read == 5000 and s.rejected == broken

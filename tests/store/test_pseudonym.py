@@ -17,7 +17,9 @@ LINES = (
     '{"platform":"facebook","platform_id":"1","author":"Amira.K","created_at":"2026-02-01T10:00:00Z","text":"hi"}\n'
     '{"platform":"facebook","platform_id":"2","author":"examplecentre","author_kind":"person","created_at":"2026-02-01T11:00:00Z","text":"hello"}\n'
 )
-LINES2 = LINES.replace('"platform_id":"1"', '"platform_id":"9"').replace('"platform_id":"2"', '"platform_id":"8"')
+LINES2 = LINES.replace('"platform_id":"1"', '"platform_id":"9"').replace(
+    '"platform_id":"2"', '"platform_id":"8"'
+)
 
 
 def test_matches_a_hand_computed_hmac() -> None:
@@ -46,7 +48,9 @@ def _with_org(study: StudyFixture) -> None:
     study.reload()
 
 
-def test_people_are_pseudonymised_and_listed_orgs_keep_handles(study: StudyFixture, tmp_path: Path) -> None:
+def test_people_are_pseudonymised_and_listed_orgs_keep_handles(
+    study: StudyFixture, tmp_path: Path
+) -> None:
     _with_org(study)
     f = tmp_path / "a.ndjson"
     f.write_text(LINES)
@@ -73,7 +77,9 @@ def test_stable_across_waves_and_workspaces(study: StudyFixture, tmp_path: Path)
     f2.write_text(LINES2)
     study.import_(f1, wave="baseline")
     study.import_(f2, wave="followup")
-    per_wave = study.sql("SELECT wave, list(author_key ORDER BY author_key) FROM items GROUP BY wave ORDER BY wave")
+    per_wave = study.sql(
+        "SELECT wave, list(author_key ORDER BY author_key) FROM items GROUP BY wave ORDER BY wave"
+    )
     assert per_wave[0][1] == per_wave[1][1]
     # a second workspace under the same key gives the same pseudonyms
     from settlescope.study.setup import open_study
@@ -83,10 +89,14 @@ def test_stable_across_waves_and_workspaces(study: StudyFixture, tmp_path: Path)
     (other / "study.toml").write_text(toml)
     s2 = StudyFixture(other, open_study(other))
     s2.import_(f1)
-    assert set(s2.sql("SELECT author_key FROM items")) <= set(study.sql("SELECT author_key FROM items"))
+    assert set(s2.sql("SELECT author_key FROM items")) <= set(
+        study.sql("SELECT author_key FROM items")
+    )
 
 
-def test_another_key_gives_other_pseudonyms(study: StudyFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_another_key_gives_other_pseudonyms(
+    study: StudyFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     f1 = tmp_path / "a.ndjson"
     f1.write_text(LINES)
     study.import_(f1)

@@ -43,7 +43,9 @@ def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.mark.spark
-def test_import_and_status_match_on_duckdb_and_spark(spark: Any, study: StudyFixture, tmp_path: Path) -> None:
+def test_import_and_status_match_on_duckdb_and_spark(
+    spark: Any, study: StudyFixture, tmp_path: Path
+) -> None:
     f = tmp_path / "data.ndjson"
     f.write_text(DATA)
     study.import_(f)
@@ -51,9 +53,13 @@ def test_import_and_status_match_on_duckdb_and_spark(spark: Any, study: StudyFix
         duck = ws.status()
     sws = Workspace.on_spark(spark, "settlescope_test")
     opened = study.opened
-    s = import_file(sws, f, wave="baseline", study=opened.study, pseudonymiser=opened.pseudonymiser())
+    s = import_file(
+        sws, f, wave="baseline", study=opened.study, pseudonymiser=opened.pseudonymiser()
+    )
     assert (s.read, s.loaded, s.rejected) == (5, 4, 1)
-    again = import_file(sws, f, wave="baseline", study=opened.study, pseudonymiser=opened.pseudonymiser())
+    again = import_file(
+        sws, f, wave="baseline", study=opened.study, pseudonymiser=opened.pseudonymiser()
+    )
     assert again.skipped_same_file
     sp = sws.status()
     assert sp["engine"] == "spark" and duck["engine"] == "duckdb"

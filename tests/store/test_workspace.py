@@ -51,7 +51,12 @@ def test_refuses_a_file_that_is_not_a_workspace(tmp_path: Path) -> None:
 def test_insert_new_merges_on_the_key(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
         with ws.transaction():
-            assert ws.insert_new("items", items({"item_key": "x:1"}, {"item_key": "x:2"}, {"item_key": "x:1"})) == 2
+            assert (
+                ws.insert_new(
+                    "items", items({"item_key": "x:1"}, {"item_key": "x:2"}, {"item_key": "x:1"})
+                )
+                == 2
+            )
             assert ws.insert_new("items", items({"item_key": "x:2"}, {"item_key": "x:3"})) == 1
         assert ws.count("items") == 3
 
@@ -67,11 +72,19 @@ def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
 def test_status_breaks_down_by_wave_platform_partner(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
         with ws.transaction():
-            ws.insert_new("items", items(
-                {"item_key": "a", "wave": "baseline", "platform": "x", "partner_id": "p01"},
-                {"item_key": "b", "wave": "baseline", "platform": "telegram", "partner_id": "p01"},
-                {"item_key": "c", "wave": "followup", "platform": "x"},
-            ))
+            ws.insert_new(
+                "items",
+                items(
+                    {"item_key": "a", "wave": "baseline", "platform": "x", "partner_id": "p01"},
+                    {
+                        "item_key": "b",
+                        "wave": "baseline",
+                        "platform": "telegram",
+                        "partner_id": "p01",
+                    },
+                    {"item_key": "c", "wave": "followup", "platform": "x"},
+                ),
+            )
         st = ws.status()["tables"]["items"]
     assert st["rows"] == 3
     assert st["by_wave"] == {"baseline": 2, "followup": 1}

@@ -27,7 +27,9 @@ from settlescope.errors import UsageError
 from settlescope.importers.base import REGISTRY, ImportOptions
 from settlescope.study.model import KEY_ENV, STUDY_FILE, WORKSPACE_FILE
 
-StudyOpt = Annotated[Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")]
+StudyOpt = Annotated[
+    Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")
+]
 
 
 def _version(value: bool) -> None:
@@ -85,8 +87,14 @@ def formats(
     if as_json:
         out.print_json(
             data=[
-                dict(id=s.id, name=s.name, reads=s.reads, fills=list(s.fills),
-                     extensions=list(s.extensions), version=s.version)
+                dict(
+                    id=s.id,
+                    name=s.name,
+                    reads=s.reads,
+                    fills=list(s.fills),
+                    extensions=list(s.extensions),
+                    version=s.version,
+                )
                 for s in specs
             ]
         )
@@ -118,7 +126,9 @@ class RateColumn(ProgressColumn):
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Export files to import.")],
     study: StudyOpt = Path("."),
-    wave: Annotated[str | None, typer.Option(help="Wave id (default: the study's first wave).")] = None,
+    wave: Annotated[
+        str | None, typer.Option(help="Wave id (default: the study's first wave).")
+    ] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="Format id, or auto.")] = "auto",
     partner: Annotated[str | None, typer.Option(help="Partner id the data belongs to.")] = None,
     encoding: Annotated[
@@ -132,14 +142,17 @@ def import_(
         typer.Option("--map", help="Map a canonical field to a column: FIELD=COLUMN (repeatable)."),
     ] = None,
     table: Annotated[str, typer.Option(help="With --map: items or interactions.")] = "items",
-    platform: Annotated[str | None, typer.Option(help="Platform of the rows, if the file has none.")] = None,
-    date_order: Annotated[
-        str | None, typer.Option(help="For ambiguous dates: dmy or mdy.")
+    platform: Annotated[
+        str | None, typer.Option(help="Platform of the rows, if the file has none.")
     ] = None,
+    date_order: Annotated[str | None, typer.Option(help="For ambiguous dates: dmy or mdy.")] = None,
     time_zone: Annotated[
-        str | None, typer.Option(help="Time zone of times without an offset (default: the study's).")
+        str | None,
+        typer.Option(help="Time zone of times without an offset (default: the study's)."),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Re-read a file even if it was imported before.")] = False,
+    force: Annotated[
+        bool, typer.Option(help="Re-read a file even if it was imported before.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summaries as JSON.")] = False,
 ) -> None:
     """Import export files into the study's workspace (atomic, idempotent, lossless)."""
@@ -155,21 +168,31 @@ def import_(
     if mapping:
         if mapping not in s.mappings:
             known = ", ".join(s.mappings) or "(none defined)"
-            raise UsageError(f"no mapping '{mapping}' in study.toml", field="--mapping",
-                             hint=f"defined mappings: {known}")
+            raise UsageError(
+                f"no mapping '{mapping}' in study.toml",
+                field="--mapping",
+                hint=f"defined mappings: {known}",
+            )
         col_map = s.mappings[mapping]
     elif map_:
         fmt = "ndjson" if format == "generic-ndjson" else "csv"
         col_map = parse_map_option(map_, table, platform, fmt)
     if date_order and date_order not in ("dmy", "mdy"):
         raise UsageError("--date-order takes dmy or mdy", field="--date-order")
-    options = ImportOptions(encoding=encoding, mapping=col_map, platform=platform,
-                            date_order=date_order, time_zone=time_zone)
+    options = ImportOptions(
+        encoding=encoding,
+        mapping=col_map,
+        platform=platform,
+        date_order=date_order,
+        time_zone=time_zone,
+    )
     summaries = []
     failed = 0
     with opened.workspace() as ws:
         for path in paths:
-            summary = _import_one(ws, opened, path, wave_id, format, partner, options, force, as_json)
+            summary = _import_one(
+                ws, opened, path, wave_id, format, partner, options, force, as_json
+            )
             if summary is None:
                 failed += 1
             else:
@@ -194,15 +217,26 @@ def _import_one(ws, opened, path, wave_id, format, partner, options, force, quie
     ]
     try:
         with Progress(*columns, console=err, transient=True, disable=quiet) as bar:
-            task = bar.add_task(escape(Path(path).name), total=max(1, Path(path).stat().st_size if Path(path).exists() else 1), rows=0)
+            task = bar.add_task(
+                escape(Path(path).name),
+                total=max(1, Path(path).stat().st_size if Path(path).exists() else 1),
+                rows=0,
+            )
 
             def progress(done: int, total: int, rows: int) -> None:
                 bar.update(task, completed=done, total=max(total, 1), rows=rows)
 
             summary = import_file(
-                ws, Path(path), wave=wave_id, study=opened.study, format_id=format,
-                partner_id=partner, options=options, pseudonymiser=opened.pseudonymiser(),
-                progress=progress, force=force,
+                ws,
+                Path(path),
+                wave=wave_id,
+                study=opened.study,
+                format_id=format,
+                partner_id=partner,
+                options=options,
+                pseudonymiser=opened.pseudonymiser(),
+                progress=progress,
+                force=force,
             )
     except SettlescopeError as e:
         err.print(f"[bold red]refused:[/] {escape(str(e))}")
@@ -249,13 +283,28 @@ def print_status(st: dict) -> None:  # type: ignore[type-arg]
         return ", ".join(f"{escape(str(k))} {v:,}" for k, v in d.items())
 
     for name, e in st["tables"].items():
-        if e["rows"] == 0 and name not in ("items", "interactions", "accounts", "import_runs", "rejects"):
+        if e["rows"] == 0 and name not in (
+            "items",
+            "interactions",
+            "accounts",
+            "import_runs",
+            "rejects",
+        ):
             continue
-        t.add_row(name, f"{e['rows']:,}", fmt(e.get("by_wave")), fmt(e.get("by_platform")),
-                  fmt(e.get("by_partner_id")))
+        t.add_row(
+            name,
+            f"{e['rows']:,}",
+            fmt(e.get("by_wave")),
+            fmt(e.get("by_platform")),
+            fmt(e.get("by_partner_id")),
+        )
     out.print(t)
-    hidden = [n for n, e in st["tables"].items() if e["rows"] == 0 and n not in
-              ("items", "interactions", "accounts", "import_runs", "rejects")]
+    hidden = [
+        n
+        for n, e in st["tables"].items()
+        if e["rows"] == 0
+        and n not in ("items", "interactions", "accounts", "import_runs", "rejects")
+    ]
     if hidden:
         out.print(f"[dim]Empty: {', '.join(hidden)}[/]")
 
@@ -266,18 +315,27 @@ def print_status(st: dict) -> None:  # type: ignore[type-arg]
 @app.command()
 @handle_errors
 def synth(
-    directory: Annotated[Path, typer.Argument(help="Folder for the synthetic study (new or empty).")],
+    directory: Annotated[
+        Path, typer.Argument(help="Folder for the synthetic study (new or empty).")
+    ],
     size: Annotated[str, typer.Option(help="small (~50k items), medium or large.")] = "small",
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 0,
 ) -> None:
     """Generate a synthetic study as real export files, with truth.json of what was planted."""
     if size not in ("small", "medium", "large"):
-        raise UsageError(f"unknown size '{size}'", field="--size", hint="use small, medium or large")
+        raise UsageError(
+            f"unknown size '{size}'", field="--size", hint="use small, medium or large"
+        )
     from settlescope.synth import generate
 
     key = _key_beside(directory)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+    ) as bar:
         task = bar.add_task("generating", total=1)
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -287,9 +345,11 @@ def synth(
     from settlescope.store.pseudonym import create_key
 
     create_key(key)
-    out.print(f"Generated a {size} synthetic study in {escape(str(directory))}: "
-              f"{result.n_items:,} items, {result.n_interactions:,} interactions, "
-              f"{len(result.files)} files")
+    out.print(
+        f"Generated a {size} synthetic study in {escape(str(directory))}: "
+        f"{result.n_items:,} items, {result.n_interactions:,} interactions, "
+        f"{len(result.files)} files"
+    )
     out.print(f"  truth   : {escape(str(result.truth_path))}")
     out.print(f"  manifest: {escape(str(result.manifest_path))}")
 
@@ -305,7 +365,9 @@ def _key_beside(directory: Path) -> Path:
 @app.command()
 @handle_errors
 def demo(
-    directory: Annotated[Path, typer.Argument(help="Folder for the demo study.")] = Path("demo-study"),
+    directory: Annotated[Path, typer.Argument(help="Folder for the demo study.")] = Path(
+        "demo-study"
+    ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
 ) -> None:
     """Generate the small synthetic study, import it, and show what is there."""
@@ -314,7 +376,9 @@ def demo(
     t0 = time.perf_counter()
     st = run_demo(directory, seed=seed, console=out, progress_console=err)
     print_status(st)
-    out.print(f"Demo finished in {time.perf_counter() - t0:.1f} s. Study folder: {escape(str(directory))}")
+    out.print(
+        f"Demo finished in {time.perf_counter() - t0:.1f} s. Study folder: {escape(str(directory))}"
+    )
 
 
 def run() -> None:

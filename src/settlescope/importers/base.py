@@ -117,7 +117,11 @@ RAW: dict[str, pa.Schema] = {
 REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
     "items": (("platform_id", "missing-id"), ("created_at", "bad-timestamp")),
     "interactions": (("source", "missing-source"), ("target", "missing-target")),
-    "audience": (("account", "missing-account"), ("date", "bad-date"), ("metric", "missing-metric")),
+    "audience": (
+        ("account", "missing-account"),
+        ("date", "bad-date"),
+        ("metric", "missing-metric"),
+    ),
     "audience_breakdown": (
         ("account", "missing-account"),
         ("date", "bad-date"),
@@ -187,8 +191,14 @@ class Source:
     def encoding(self) -> str:
         return self.options.encoding or "utf-8"
 
-    def error(self, message: str, *, locator: str | None = None, field: str | None = None,
-              hint: str | None = None) -> SettlescopeError:
+    def error(
+        self,
+        message: str,
+        *,
+        locator: str | None = None,
+        field: str | None = None,
+        hint: str | None = None,
+    ) -> SettlescopeError:
         from settlescope.errors import FormatError
 
         return FormatError(message, file=self.name, locator=locator, field=field, hint=hint)
@@ -214,7 +224,9 @@ class Source:
                 yield n, line.rstrip("\r\n"), done
 
 
-def encoding_error(source: Source, raw: bytes, e: UnicodeDecodeError, locator: str) -> EncodingError:
+def encoding_error(
+    source: Source, raw: bytes, e: UnicodeDecodeError, locator: str
+) -> EncodingError:
     """A refusal naming ``--encoding``; ``raw`` is the text in which decoding failed at ``e.start``."""
     guess = "cp1252" if _looks_cp1252(raw[e.start : e.start + 400]) else None
     hint = (

@@ -41,13 +41,41 @@ from settlescope.study.model import ColumnMapping
 BLOCK_BYTES = 16 << 20
 
 ITEM_FIELDS = (
-    "platform", "platform_id", "container", "container_kind", "author", "author_name",
-    "author_kind", "created_at", "kind", "parent_id", "thread_id", "shared_from", "text",
-    "language", "urls", "hashtags", "mentions", "reactions", "comments", "shares", "views",
+    "platform",
+    "platform_id",
+    "container",
+    "container_kind",
+    "author",
+    "author_name",
+    "author_kind",
+    "created_at",
+    "kind",
+    "parent_id",
+    "thread_id",
+    "shared_from",
+    "text",
+    "language",
+    "urls",
+    "hashtags",
+    "mentions",
+    "reactions",
+    "comments",
+    "shares",
+    "views",
 )
 EDGE_FIELDS = (
-    "platform", "kind", "source", "source_name", "source_kind", "target", "target_name",
-    "target_kind", "item_id", "container", "created_at", "weight",
+    "platform",
+    "kind",
+    "source",
+    "source_name",
+    "source_kind",
+    "target",
+    "target_name",
+    "target_kind",
+    "item_id",
+    "container",
+    "created_at",
+    "weight",
 )
 LIST_FIELDS = frozenset({"urls", "hashtags", "mentions"})
 INT_FIELDS = frozenset({"reactions", "comments", "shares", "views"})
@@ -59,8 +87,13 @@ PRESETS: dict[str, ColumnMapping] = {
         format="csv",
         platform="other",
         table="items",
-        columns={"platform_id": "id", "thread_id": "thread_id", "author": "author",
-                 "text": "body", "created_at": "timestamp"},
+        columns={
+            "platform_id": "id",
+            "thread_id": "thread_id",
+            "author": "author",
+            "text": "body",
+            "created_at": "timestamp",
+        },
     ),
     # Netlytic's text/CSV upload: author and to are required; description (or title) and
     # pubdate (year-month-day, '15-07-07') are optional.
@@ -193,8 +226,10 @@ def _as_list(col: pa.Array) -> pa.Array:
         try:
             return col.cast(pa.list_(pa.string()))
         except pa.ArrowNotImplementedError:
-            return pa.array([[str(x) for x in v] if v is not None else None for v in col.to_pylist()],
-                            pa.list_(pa.string()))
+            return pa.array(
+                [[str(x) for x in v] if v is not None else None for v in col.to_pylist()],
+                pa.list_(pa.string()),
+            )
     s = _as_string(col)
     parts = pc.split_pattern_regex(pc.utf8_trim_whitespace(s), r"\s*[,;]\s*")
     return pa.array(
@@ -260,7 +295,9 @@ def _check_ndjson_tail(source: Source) -> None:
         ) from None
 
 
-def _parse_lines(block: bytes, first_line: int) -> tuple[list[dict[str, Any]], list[int], list[Reject]]:
+def _parse_lines(
+    block: bytes, first_line: int
+) -> tuple[list[dict[str, Any]], list[int], list[Reject]]:
     good: list[dict[str, Any]] = []
     lines: list[int] = []
     rejects: list[Reject] = []
@@ -271,10 +308,24 @@ def _parse_lines(block: bytes, first_line: int) -> tuple[list[dict[str, Any]], l
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
-            rejects.append(Reject(f"line {n}", "bad-json", f"not valid JSON: {e}", raw.decode("utf-8", "replace")[:4000]))
+            rejects.append(
+                Reject(
+                    f"line {n}",
+                    "bad-json",
+                    f"not valid JSON: {e}",
+                    raw.decode("utf-8", "replace")[:4000],
+                )
+            )
             continue
         if not isinstance(obj, dict):
-            rejects.append(Reject(f"line {n}", "not-an-object", "each line must be a JSON object", raw.decode("utf-8", "replace")[:4000]))
+            rejects.append(
+                Reject(
+                    f"line {n}",
+                    "not-an-object",
+                    "each line must be a JSON object",
+                    raw.decode("utf-8", "replace")[:4000],
+                )
+            )
             continue
         good.append(obj)
         lines.append(n)
@@ -311,7 +362,10 @@ def _from_records(records: list[dict[str, Any]], columns: set[str]) -> pa.Table:
     arrays = {}
     for c, vals in out.items():
         if any(isinstance(v, list) for v in vals):
-            arrays[c] = pa.array([v if isinstance(v, list) or v is None else [v] for v in vals], pa.list_(pa.string()))
+            arrays[c] = pa.array(
+                [v if isinstance(v, list) or v is None else [v] for v in vals],
+                pa.list_(pa.string()),
+            )
         else:
             arrays[c] = pa.array(vals, pa.string())
     return pa.table(arrays) if arrays else pa.table({"_": pa.nulls(len(records))})
@@ -362,7 +416,9 @@ def _detect_ndjson(s: Sniff) -> float:
         return 0.0
     keys = set(obj)
     canonical = set(ITEM_FIELDS) | set(EDGE_FIELDS)
-    if len(keys & canonical) >= 3 and ({"platform_id", "created_at"} <= keys or {"source", "target"} <= keys):
+    if len(keys & canonical) >= 3 and (
+        {"platform_id", "created_at"} <= keys or {"source", "target"} <= keys
+    ):
         return 0.6
     return 0.05 if s.suffix in (".ndjson", ".jsonl", ".json", ".ldjson") else 0.02
 
@@ -405,7 +461,12 @@ def _ndjson_mapping(source: Source, default_table: str | None) -> ColumnMapping:
                         obj = orjson.loads(raw)
                     except orjson.JSONDecodeError:
                         continue
-                    if isinstance(obj, dict) and "source" in obj and "target" in obj and "platform_id" not in obj:
+                    if (
+                        isinstance(obj, dict)
+                        and "source" in obj
+                        and "target" in obj
+                        and "platform_id" not in obj
+                    ):
                         table = "interactions"
                     break
     return _identity(table or "items")
@@ -419,7 +480,7 @@ def _ndjson_mapping(source: Source, default_table: str | None) -> ColumnMapping:
     fills=("items", "interactions", "accounts"),
     extensions=(".ndjson", ".jsonl", ".json"),
     detect=_detect_ndjson,
-    expect="one JSON object per line (NDJSON), for example {\"platform_id\": \"1\", \"created_at\": ...}",
+    expect='one JSON object per line (NDJSON), for example {"platform_id": "1", "created_at": ...}',
 )
 def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
     _check_ndjson_tail(source)
@@ -431,7 +492,9 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
         block = _decode_block(source, block, first_line)
         rejects: list[Reject] = []
         try:
-            t = pj.read_json(io.BytesIO(block), read_options=pj.ReadOptions(block_size=len(block) + 1))
+            t = pj.read_json(
+                io.BytesIO(block), read_options=pj.ReadOptions(block_size=len(block) + 1)
+            )
             t = _flatten_dotted(t, wanted)
             lines = _nonblank_lines(block, first_line) if t.num_rows else []
             t = t.select([c for c in t.column_names if c in wanted])
@@ -465,15 +528,21 @@ def _csv_parse(source: Source, mapping: ColumnMapping) -> Iterator[Batch]:
                 raise encoding_error(source, head, e, f"line {line}") from None
     header = _header_of(Sniff(source.path, head.decode("utf-8", "replace").encode()))
     if header is None:
-        raise FormatError("no header row found", file=source.name, locator="line 1",
-                          hint="the first line must name the columns")
+        raise FormatError(
+            "no header row found",
+            file=source.name,
+            locator="line 1",
+            hint="the first line must name the columns",
+        )
     text_head = head.decode(enc if enc != "utf8" else "utf-8", errors="replace").lstrip("\ufeff")
     first_line = text_head.splitlines()[0]
     delim = max(",;\t", key=first_line.count)
     header = next(csv.reader([first_line], delimiter=delim))
     header = [h.strip() for h in header]
     lower = {h.lower(): h for h in header}
-    required = {"items": ("platform_id", "created_at"), "interactions": ("source", "target")}[mapping.table]
+    required = {"items": ("platform_id", "created_at"), "interactions": ("source", "target")}[
+        mapping.table
+    ]
     explicit = source.options.mapping is not None
     columns = {}
     missing = []
@@ -500,19 +569,33 @@ def _csv_parse(source: Source, mapping: ColumnMapping) -> Iterator[Batch]:
 
     def on_invalid(row: Any) -> str:
         loc = f"row {row.number}" if row.number is not None else "row ?"
-        bad_rows.append(Reject(loc, "bad-row", f"expected {row.expected_columns} columns, found {row.actual_columns}", row.text[:4000]))
+        bad_rows.append(
+            Reject(
+                loc,
+                "bad-row",
+                f"expected {row.expected_columns} columns, found {row.actual_columns}",
+                row.text[:4000],
+            )
+        )
         return "skip"
 
-    read_opts = pcsv.ReadOptions(encoding=enc, block_size=BLOCK_BYTES, column_names=header, skip_rows=1,
-                                 use_threads=False)
-    parse_opts = pcsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid)
-    conv_opts = pcsv.ConvertOptions(column_types={h: pa.string() for h in header},
-                                    include_columns=list(dict.fromkeys(columns.values())),
-                                    strings_can_be_null=False, quoted_strings_can_be_null=False)
+    read_opts = pcsv.ReadOptions(
+        encoding=enc, block_size=BLOCK_BYTES, column_names=header, skip_rows=1, use_threads=False
+    )
+    parse_opts = pcsv.ParseOptions(
+        delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid
+    )
+    conv_opts = pcsv.ConvertOptions(
+        column_types={h: pa.string() for h in header},
+        include_columns=list(dict.fromkeys(columns.values())),
+        strings_can_be_null=False,
+        quoted_strings_can_be_null=False,
+    )
     counter = _CountingReader(source.open_binary())
     try:
-        reader = pcsv.open_csv(counter, read_options=read_opts, parse_options=parse_opts,
-                               convert_options=conv_opts)
+        reader = pcsv.open_csv(
+            counter, read_options=read_opts, parse_options=parse_opts, convert_options=conv_opts
+        )
         row0 = 2
         total = source.size
         for rb in reader:
@@ -527,7 +610,9 @@ def _csv_parse(source: Source, mapping: ColumnMapping) -> Iterator[Batch]:
                 row0 += 1
             locs = pa.array([f"row {n}" for n in nums], pa.string())
             rejects, bad_rows[:] = list(bad_rows), []
-            yield Batch(rows={mapping.table: conv(t, locs)}, rejects=rejects, bytes_done=counter.done)
+            yield Batch(
+                rows={mapping.table: conv(t, locs)}, rejects=rejects, bytes_done=counter.done
+            )
         if bad_rows:
             yield Batch(rejects=list(bad_rows), bytes_done=total)
     except pa.ArrowInvalid as e:
@@ -538,8 +623,11 @@ def _csv_parse(source: Source, mapping: ColumnMapping) -> Iterator[Batch]:
                 file=source.name,
                 hint="the file looks like Windows-1252 (saved by Excel): re-run with --encoding cp1252",
             ) from None
-        raise FormatError(f"the CSV could not be read: {msg}", file=source.name,
-                          hint="check that the file is complete (not cut off) and is a CSV") from None
+        raise FormatError(
+            f"the CSV could not be read: {msg}",
+            file=source.name,
+            hint="check that the file is complete (not cut off) and is a CSV",
+        ) from None
     finally:
         counter.close()
 
@@ -601,7 +689,10 @@ def _csv_mapping(source: Source, preset: str | None) -> ColumnMapping:
     "(study.toml) or --map FIELD=COLUMN, or named as canonical fields",
     fills=("items", "interactions", "accounts"),
     extensions=(".csv", ".tsv", ".txt"),
-    detect=lambda s: _detect_csv_header(s, {"platform_id", "created_at"}, 0.5) or _detect_csv_header(s, set(), 0.05),
+    detect=lambda s: (
+        _detect_csv_header(s, {"platform_id", "created_at"}, 0.5)
+        or _detect_csv_header(s, set(), 0.05)
+    ),
     expect="a CSV file whose first line names the columns",
 )
 def parse_generic_csv(source: Source) -> Iterator[Batch]:
@@ -634,16 +725,20 @@ def parse_netlytic_csv(source: Source) -> Iterator[Batch]:
     yield from _csv_parse(source, _csv_mapping(source, "netlytic-csv"))
 
 
-def parse_map_option(values: list[str], table: str, platform: str | None, fmt: str) -> ColumnMapping:
+def parse_map_option(
+    values: list[str], table: str, platform: str | None, fmt: str
+) -> ColumnMapping:
     """Build a mapping from ``--map FIELD=COLUMN`` options."""
     cols = {}
     for v in values:
         if "=" not in v:
             from settlescope.errors import UsageError
 
-            raise UsageError(f"--map takes FIELD=COLUMN, not '{v}'", field="--map",
-                             hint="for example --map text=message --map created_at=time")
+            raise UsageError(
+                f"--map takes FIELD=COLUMN, not '{v}'",
+                field="--map",
+                hint="for example --map text=message --map created_at=time",
+            )
         f, c = v.split("=", 1)
         cols[f.strip()] = c.strip()
     return ColumnMapping(format=fmt, table=table, platform=platform or "other", columns=cols)  # type: ignore[arg-type]
-

@@ -127,12 +127,19 @@ class AccountBook:
 
 
 def _map_refs(
-    book: AccountBook, platform: pa.ChunkedArray, refs: pa.ChunkedArray,
-    kinds: pa.ChunkedArray, names: pa.ChunkedArray | None = None,
+    book: AccountBook,
+    platform: pa.ChunkedArray,
+    refs: pa.ChunkedArray,
+    kinds: pa.ChunkedArray,
+    names: pa.ChunkedArray | None = None,
 ) -> pa.Array:
     """Vectorised ref → account key (null refs stay null)."""
     combo = pc.binary_join_element_wise(
-        platform, refs, pc.fill_null(kinds, ""), pc.fill_null(names, "") if names is not None else pa.scalar(""), SEP
+        platform,
+        refs,
+        pc.fill_null(kinds, ""),
+        pc.fill_null(names, "") if names is not None else pa.scalar(""),
+        SEP,
     )
     uniq = pc.unique(combo)
     keys = []
@@ -167,11 +174,17 @@ def split_invalid(table: str, t: pa.Table) -> tuple[pa.Table, list[Reject]]:
     rejects = []
     for row in bad.to_pylist():
         col, reason = next((c, r) for c, r, _ in reasons if row[c] in (None, ""))
-        raw = row.get("_raw") or orjson.dumps(
-            {k: v for k, v in row.items() if not k.startswith("_") and v is not None}, default=str
-        ).decode()
+        raw = (
+            row.get("_raw")
+            or orjson.dumps(
+                {k: v for k, v in row.items() if not k.startswith("_") and v is not None},
+                default=str,
+            ).decode()
+        )
         rejects.append(
-            Reject(row.get("_locator") or "", reason, f"field '{col}' is missing or unreadable", raw)
+            Reject(
+                row.get("_locator") or "", reason, f"field '{col}' is missing or unreadable", raw
+            )
         )
     return t.filter(mask), rejects
 
@@ -184,14 +197,18 @@ def canonical_items(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.T
     container_key = _map_refs(
         book, plat, t.column("container"), pc.fill_null(t.column("container_kind"), "group")
     )
-    shared = _map_refs(book, plat, t.column("shared_from"), pa.chunked_array([pa.nulls(n, pa.string())]))
+    shared = _map_refs(
+        book, plat, t.column("shared_from"), pa.chunked_array([pa.nulls(n, pa.string())])
+    )
     mentions = t.column("mentions").combine_chunks()
     if mentions.null_count < n:
         flat = pc.list_flatten(mentions)
         parent_idx = pc.list_parent_indices(mentions)
         flat_plat = pc.take(plat, parent_idx)
         mapped = _map_refs(
-            book, pa.chunked_array([flat_plat]), pa.chunked_array([flat]),
+            book,
+            pa.chunked_array([flat_plat]),
+            pa.chunked_array([flat]),
             pa.chunked_array([pa.nulls(len(flat), pa.string())]),
         )
         offsets = mentions.offsets
@@ -201,7 +218,8 @@ def canonical_items(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.T
     parent_key = _prefixed(plat, parent)
     root_from_thread = _prefixed(plat, t.column("thread_id"))
     root_key = pc.if_else(
-        pc.is_valid(root_from_thread), root_from_thread,
+        pc.is_valid(root_from_thread),
+        root_from_thread,
         pc.if_else(pc.is_null(parent), item_key, pa.scalar(None, pa.string())),
     )
     partner = ctx.get("partner_id")
@@ -240,19 +258,37 @@ def canonical_items(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.T
 def canonical_interactions(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
     n = t.num_rows
     plat = t.column("platform")
-    src = _map_refs(book, plat, t.column("source"), pc.fill_null(t.column("source_kind"), "person"),
-                    t.column("source_name"))
-    tgt = _map_refs(book, plat, t.column("target"), pc.fill_null(t.column("target_kind"), "person"),
-                    t.column("target_name"))
-    container_key = _map_refs(book, plat, t.column("container"),
-                              pa.chunked_array([pa.nulls(n, pa.string())]).fill_null("group"))
+    src = _map_refs(
+        book,
+        plat,
+        t.column("source"),
+        pc.fill_null(t.column("source_kind"), "person"),
+        t.column("source_name"),
+    )
+    tgt = _map_refs(
+        book,
+        plat,
+        t.column("target"),
+        pc.fill_null(t.column("target_kind"), "person"),
+        t.column("target_name"),
+    )
+    container_key = _map_refs(
+        book,
+        plat,
+        t.column("container"),
+        pa.chunked_array([pa.nulls(n, pa.string())]).fill_null("group"),
+    )
     kind = pc.fill_null(t.column("kind"), "reply")
     item_key = _prefixed(plat, t.column("item_id"))
     # An edge is identified by its item; failing that by its time; failing both by its place
     # in this very file (so re-importing the file is still idempotent).
     when = pc.cast(t.column("created_at"), pa.string())
-    place = pc.binary_join_element_wise(pa.scalar(ctx["sha256"][:16]), pc.fill_null(t.column("_locator"), ""), "@")
-    ikey = pc.binary_join_element_wise(plat, kind, src, tgt, pc.coalesce(item_key, when, place), "|")
+    place = pc.binary_join_element_wise(
+        pa.scalar(ctx["sha256"][:16]), pc.fill_null(t.column("_locator"), ""), "@"
+    )
+    ikey = pc.binary_join_element_wise(
+        plat, kind, src, tgt, pc.coalesce(item_key, when, place), "|"
+    )
     partner = ctx.get("partner_id")
     if partner:
         partner_col = pa.array([partner] * n, pa.string())
@@ -278,17 +314,18 @@ def canonical_interactions(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) 
 def canonical_audience(table: str, t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
     n = t.num_rows
     plat = t.column("platform")
-    acc = _map_refs(book, plat, t.column("account"), pa.chunked_array([pa.nulls(n, pa.string())]).fill_null("page"))
+    acc = _map_refs(
+        book,
+        plat,
+        t.column("account"),
+        pa.chunked_array([pa.nulls(n, pa.string())]).fill_null("page"),
+    )
     parts = [acc, pc.cast(t.column("date"), pa.string()), t.column("metric")]
     if table == "audience_breakdown":
         parts += [t.column("dimension"), pc.fill_null(t.column("category"), "")]
     key = pc.binary_join_element_wise(*parts, "|")
     partner = ctx.get("partner_id")
-    partner_col = (
-        pa.array([partner] * n, pa.string())
-        if partner
-        else book.orgs_of(acc)
-    )
+    partner_col = pa.array([partner] * n, pa.string()) if partner else book.orgs_of(acc)
     cols: dict[str, Any] = {
         "audience_key" if table == "audience" else "breakdown_key": key,
         "account_key": acc,

@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 
 import orjson
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from settlescope.errors import FormatError, ImportRefused, SettlescopeError
 from settlescope.importers.base import (
@@ -172,8 +171,14 @@ def import_file(
             summary.rejected += 1
             summary.reject_reasons[r.reason] = summary.reject_reasons.get(r.reason, 0) + 1
             reject_rows.append(
-                dict(run_id=run_id, source=str(path), locator=r.locator, reason=r.reason,
-                     message=r.message, raw=r.raw)
+                dict(
+                    run_id=run_id,
+                    source=str(path),
+                    locator=r.locator,
+                    reason=r.reason,
+                    message=r.message,
+                    raw=r.raw,
+                )
             )
         if len(reject_rows) >= 10_000:
             flush_rejects()
@@ -274,9 +279,7 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
     items = ws.table("items")
     mine = items.filter(items.run_id == run_id)
     parents = items.select(p_key="item_key", p_author="author_key")
-    replies = mine.filter(mine.parent_key.notnull()).join(
-        parents, mine.parent_key == parents.p_key
-    )
+    replies = mine.filter(mine.parent_key.notnull()).join(parents, mine.parent_key == parents.p_key)
     reply_edges = replies.select(
         platform=replies.platform,
         kind=_lit("reply"),
@@ -313,8 +316,9 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
     edges = reply_edges.union(share_edges).union(mention_edges)
     edges = edges.filter(edges.source_key.notnull() & edges.target_key.notnull())
     edges = edges.mutate(
-        interaction_key=edges.platform.concat("|", edges.kind, "|", edges.source_key, "|",
-                                              edges.target_key, "|", edges.item_key),
+        interaction_key=edges.platform.concat(
+            "|", edges.kind, "|", edges.source_key, "|", edges.target_key, "|", edges.item_key
+        ),
         weight=_lit(1.0),
         wave=_lit(str(ctx["wave"])),
         run_id=_lit(run_id),
@@ -335,9 +339,14 @@ def sync_organizations(ws: Workspace, study: Study | None) -> None:
     if study is None:
         return
     rows = [
-        dict(org_id=o.id, name=o.name, region=o.region, type=o.type,
-             is_partner=o in study.partners, time_zone=o.time_zone)
+        dict(
+            org_id=o.id,
+            name=o.name,
+            region=o.region,
+            type=o.type,
+            is_partner=o in study.partners,
+            time_zone=o.time_zone,
+        )
         for o in study.organizations
     ]
     ws.replace_rows("organizations", pa.Table.from_pylist(rows, schema=TABLES["organizations"]))
-

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,7 @@ class Workspace:
                 hint="point --study at a folder made by `settlescope init`",
             ) from None
         # Bounded memory for big imports; DuckDB spills to a temp folder beside the file.
-        con.execute("SET memory_limit = '1GB'")
+        con.execute(f"SET memory_limit = '{os.environ.get('SETTLESCOPE_MEMORY_LIMIT', '600MB')}'")
         con.execute("SET preserve_insertion_order = false")
         backend = ibis.duckdb.from_connection(con)
         ws = cls(backend, "duckdb", p)
@@ -267,7 +268,9 @@ class Workspace:
             con.register("_stage_batch", data)
             try:
                 if st not in self._staged:
-                    con.execute(f'CREATE OR REPLACE TEMP TABLE "{st}" AS SELECT * FROM _stage_batch')
+                    con.execute(
+                        f'CREATE OR REPLACE TEMP TABLE "{st}" AS SELECT * FROM _stage_batch'
+                    )
                 else:
                     con.execute(f'INSERT INTO "{st}" SELECT * FROM _stage_batch')
             finally:
@@ -330,7 +333,7 @@ class Workspace:
             "tables": {},
         }
         runs = self.table("import_runs")
-        for name, schema in TABLES.items():
+        for name in TABLES:
             t = self.table(name)
             entry: dict[str, Any] = {"rows": self.count(name)}
             if name == "rejects":
@@ -345,7 +348,6 @@ class Workspace:
                     for r in sorted(g, key=lambda r: str(r[col]))
                 }
             out["tables"][name] = entry
-        del schema
         return out
 
 

@@ -36,7 +36,9 @@ def default_key_path(directory: Path) -> Path:
     return d.parent / f"{d.name}.settlescope-key"
 
 
-def create_study(directory: Path, *, name: str | None = None, key_file: Path | None = None) -> CreatedStudy:
+def create_study(
+    directory: Path, *, name: str | None = None, key_file: Path | None = None
+) -> CreatedStudy:
     """Write a commented study.toml, an empty workspace and a new key (if none exists).
 
     Example
@@ -58,8 +60,9 @@ def create_study(directory: Path, *, name: str | None = None, key_file: Path | N
             hint="choose a path outside the folder, so a shared study cannot be re-identified",
         )
     d.mkdir(parents=True, exist_ok=True)
-    text = STUDY_TEMPLATE.format(name=(name or d.resolve().name).replace('"', "'"),
-                                 key_file=str(key).replace("\\", "/"))
+    text = STUDY_TEMPLATE.format(
+        name=(name or d.resolve().name).replace('"', "'"), key_file=str(key).replace("\\", "/")
+    )
     Study.model_validate(__import__("tomllib").loads(text))
     (d / STUDY_FILE).write_text(text, encoding="utf-8")
     create_key(key)

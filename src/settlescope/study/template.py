@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-STUDY_TEMPLATE = '''\
+STUDY_TEMPLATE = """\
 # settlescope study file.
 # Every key is explained above it. Dates are YYYY-MM-DD. Ids are lower case letters, digits,
 # '-' and '_'. After editing, `settlescope status --study DIR` checks the file.
@@ -77,4 +77,4 @@ use = ["ircc-services-v1", "topics-v1", "scams-v1"]
 # platform = "facebook"
 # table = "items"
 # columns = {{ platform_id = "post_id", text = "message", author = "from", created_at = "time" }}
-'''
+"""
