@@ -89,6 +89,7 @@ RAW: dict[str, pa.Schema] = {
         [
             ("platform", STR),
             ("account", STR),
+            ("account_kind", STR),
             ("date", pa.date32()),
             ("metric", STR),
             ("value", pa.float64()),
@@ -101,6 +102,7 @@ RAW: dict[str, pa.Schema] = {
         [
             ("platform", STR),
             ("account", STR),
+            ("account_kind", STR),
             ("date", pa.date32()),
             ("metric", STR),
             ("dimension", STR),

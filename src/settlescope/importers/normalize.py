@@ -110,6 +110,16 @@ class AccountBook:
     def org_of(self, key: str) -> str | None:
         return self._org_by_key.get(key)
 
+    def link_handle(self, platform: str, ref: str, handle: str | None) -> None:
+        """Treat ``ref`` as the study's organization account whose handle is ``handle``."""
+        if not handle:
+            return
+        org = self.orgs.get((platform, handle.lower().lstrip("@")))
+        if org is not None and (platform, ref.lower()) not in self.orgs:
+            self.orgs[(platform, ref.lower())] = org
+            for memo_key in [k for k in self._memo if k[0] == platform and k[1] == ref]:
+                del self._memo[memo_key]
+
     def orgs_of(self, keys: pa.Array) -> pa.Array:
         """Vectorised :meth:`org_of`: the organization of each account key (or null)."""
         if not self._org_by_key:
@@ -201,7 +211,7 @@ def canonical_items(t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.T
         book, plat, t.column("shared_from"), pa.chunked_array([pa.nulls(n, pa.string())])
     )
     mentions = t.column("mentions").combine_chunks()
-    if mentions.null_count < n:
+    if mentions.null_count < n and pc.sum(pc.list_value_length(mentions)).as_py():
         flat = pc.list_flatten(mentions)
         parent_idx = pc.list_parent_indices(mentions)
         flat_plat = pc.take(plat, parent_idx)
@@ -318,7 +328,7 @@ def canonical_audience(table: str, t: pa.Table, book: AccountBook, ctx: dict[str
         book,
         plat,
         t.column("account"),
-        pa.chunked_array([pa.nulls(n, pa.string())]).fill_null("page"),
+        pc.fill_null(t.column("account_kind"), "page"),
     )
     parts = [acc, pc.cast(t.column("date"), pa.string()), t.column("metric")]
     if table == "audience_breakdown":
@@ -366,7 +376,12 @@ def canonical(table: str, t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -
 
 
 def canonical_accounts(t: pa.Table, book: AccountBook) -> None:
-    """Register accounts that an importer described (names, kinds) with the book."""
+    """Register accounts that an importer described (names, kinds) with the book.
+
+    A study may list an organization's account by its handle while the platform refers to it
+    by a numeric id or a DID: the described handle links the two.
+    """
     for row in t.to_pylist():
         if row["platform"] and row["ref"]:
+            book.link_handle(row["platform"], row["ref"], row["handle"])
             book.key(row["platform"], row["ref"], row["kind"], row["display_name"] or row["handle"])

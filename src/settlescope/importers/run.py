@@ -139,8 +139,20 @@ def import_file(
     source = Source(path=path, study=study, tz=tz, options=options, partner_id=partner_id)
     digest = sha256_of(path)
 
+    runs = ws.table("import_runs")
+    # Rejects of a file already imported are the same rows again: keep them once, so that a
+    # forced re-import of the same file changes nothing but the run log.
+    seen_before = bool(
+        runs.filter(
+            (runs.sha256 == digest)
+            & (runs.format_id == spec.id)
+            & (runs.importer_version == spec.version)
+        )
+        .count()
+        .to_pyarrow()
+        .as_py()
+    )
     if not force:
-        runs = ws.table("import_runs")
         prior = (
             runs.filter(
                 (runs.sha256 == digest)
@@ -184,6 +196,8 @@ def import_file(
             flush_rejects()
 
     def flush_rejects() -> None:
+        if seen_before:
+            reject_rows.clear()
         if reject_rows:
             ws.append("rejects", pa.Table.from_pylist(reject_rows, schema=TABLES["rejects"]))
             reject_rows.clear()
