@@ -38,7 +38,7 @@ from settlescope.importers.base import (
 )
 from settlescope.study.model import ColumnMapping
 
-BLOCK_BYTES = 16 << 20
+BLOCK_BYTES = 8 << 20
 
 ITEM_FIELDS = (
     "platform",
@@ -143,6 +143,7 @@ class Converter:
         self.con = duckdb.connect(":memory:")
         self.con.execute(f"SET TimeZone = '{source.tz.key}'")
         self.con.execute("SET threads = 2")
+        self.con.execute("SET memory_limit = '128MB'")
 
     def __call__(self, t: pa.Table, locators: pa.Array) -> pa.Table:
         cols: dict[str, pa.Array] = {}

@@ -199,10 +199,10 @@ def import_file(
         if seen_before:
             reject_rows.clear()
         if reject_rows:
-            ws.append("rejects", pa.Table.from_pylist(reject_rows, schema=TABLES["rejects"]))
+            ws.stage("rejects", pa.Table.from_pylist(reject_rows, schema=TABLES["rejects"]))
             reject_rows.clear()
 
-    with ws.transaction(run_id):
+    with ws.staging():
         try:
             for batch in spec.parse(source):
                 for table, rows in batch.aux.items():
@@ -231,7 +231,7 @@ def import_file(
             raise
         except (ValueError, KeyError, TypeError, IndexError, pa.ArrowException, OverflowError) as e:
             # A parser met something it did not expect: refuse the whole file rather than
-            # load part of it. The transaction rolls back.
+            # load part of it. Only scratch tables were written, and they are dropped.
             raise FormatError(
                 f"the file could not be read as {spec.name}: {type(e).__name__}: {e}",
                 file=str(path),
@@ -239,47 +239,49 @@ def import_file(
                 "if it is, please report this with the file's first lines",
             ) from e
         flush_rejects()
-        for table in ("items", "audience", "audience_breakdown"):
-            new, staged = ws.merge_staged(table)
+        with ws.transaction(run_id):
+            for table in ("items", "audience", "audience_breakdown"):
+                new, staged = ws.merge_staged(table)
+                summary.loaded += new
+                summary.duplicates += staged - new
+                if staged:
+                    summary.by_table[table] = staged
+            staged_edges = derive_edges(ws, run_id, ctx)
+            new, staged = ws.merge_staged("interactions")
             summary.loaded += new
             summary.duplicates += staged - new
             if staged:
-                summary.by_table[table] = staged
-        staged_edges = derive_edges(ws, run_id, ctx)
-        new, staged = ws.merge_staged("interactions")
-        summary.loaded += new
-        summary.duplicates += staged - new
-        if staged:
-            summary.by_table["interactions"] = staged
-        summary.derived_edges = staged_edges
-        ws.merge_staged("accounts")
-        sync_organizations(ws, study)
-        summary.accounts_new = ws.count("accounts") - accounts_before
-        if summary.read != summary.loaded + summary.duplicates + summary.rejected:
-            raise RuntimeError(f"import counts do not add up: {summary}")
-        run_row = dict(
-            run_id=run_id,
-            source_path=str(path.resolve()),
-            source_name=path.name,
-            sha256=digest,
-            size_bytes=total,
-            format_id=spec.id,
-            importer_version=spec.version,
-            wave=wave,
-            partner_id=partner_id,
-            started_at=started,
-            finished_at=dt.datetime.now(dt.UTC),
-            rows_read=summary.read,
-            rows_loaded=summary.loaded,
-            rows_duplicate=summary.duplicates,
-            rows_rejected=summary.rejected,
-            status="complete",
-            options=orjson.dumps(
-                {k: v for k, v in asdict(options).items() if v and k != "mapping"}
-                | ({"mapping": options.mapping.model_dump()} if options.mapping else {})
-            ).decode(),
-        )
-        ws.append("import_runs", pa.Table.from_pylist([run_row], schema=TABLES["import_runs"]))
+                summary.by_table["interactions"] = staged
+            summary.derived_edges = staged_edges
+            ws.merge_staged("accounts")
+            ws.append_staged("rejects")
+            sync_organizations(ws, study)
+            summary.accounts_new = ws.count("accounts") - accounts_before
+            if summary.read != summary.loaded + summary.duplicates + summary.rejected:
+                raise RuntimeError(f"import counts do not add up: {summary}")
+            run_row = dict(
+                run_id=run_id,
+                source_path=str(path.resolve()),
+                source_name=path.name,
+                sha256=digest,
+                size_bytes=total,
+                format_id=spec.id,
+                importer_version=spec.version,
+                wave=wave,
+                partner_id=partner_id,
+                started_at=started,
+                finished_at=dt.datetime.now(dt.UTC),
+                rows_read=summary.read,
+                rows_loaded=summary.loaded,
+                rows_duplicate=summary.duplicates,
+                rows_rejected=summary.rejected,
+                status="complete",
+                options=orjson.dumps(
+                    {k: v for k, v in asdict(options).items() if v and k != "mapping"}
+                    | ({"mapping": options.mapping.model_dump()} if options.mapping else {})
+                ).decode(),
+            )
+            ws.append("import_runs", pa.Table.from_pylist([run_row], schema=TABLES["import_runs"]))
     return summary
 
 
@@ -337,9 +339,7 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
         wave=_lit(str(ctx["wave"])),
         run_id=_lit(run_id),
     )
-    derived = edges.select(TABLES["interactions"].names).to_pyarrow()
-    ws.stage("interactions", derived, primary=False)
-    return derived.num_rows
+    return ws.stage_expr("interactions", edges, primary=False)
 
 
 def _lit(v: object):  # type: ignore[no-untyped-def]

@@ -89,6 +89,7 @@ class Workspace:
         ws = cls(backend, "duckdb", p)
         if not read_only:
             ws.migrate()
+            ws.drop_leftover_staging()
         return ws
 
     @classmethod
@@ -197,16 +198,34 @@ class Workspace:
             raise
         finally:
             self._in_tx = False
+
+    @contextlib.contextmanager
+    def staging(self) -> Iterator[None]:
+        """Scope of an import's staging tables: they are dropped however the block ends.
+
+        Staging runs outside the transaction (each batch commits to a scratch table), which
+        keeps memory flat however large the file; the canonical tables only change in the
+        short transaction that merges the staged rows. Scratch tables left by a killed
+        process are dropped the next time the workspace is opened.
+        """
+        try:
+            yield
+        finally:
             for st in list(self._staged):
                 with contextlib.suppress(Exception):
                     self._drop(st)
             self._staged.clear()
 
+    def drop_leftover_staging(self) -> None:
+        for name in self.backend.list_tables():
+            if name.startswith(("_stage_", "_new_")):
+                self._drop(name)
+
     def _drop(self, name: str) -> None:
         if self.engine == "duckdb":
             self.duck.execute(f'DROP TABLE IF EXISTS "{name}"')
         else:
-            self.backend.drop_table(name, force=True)
+            self.backend._session.sql(f"DROP TABLE IF EXISTS `{name}`")
 
     def _compensate(self) -> None:
         if not self._run_id:
@@ -268,18 +287,49 @@ class Workspace:
             con.register("_stage_batch", data)
             try:
                 if st not in self._staged:
-                    con.execute(
-                        f'CREATE OR REPLACE TEMP TABLE "{st}" AS SELECT * FROM _stage_batch'
-                    )
+                    con.execute(f'CREATE OR REPLACE TABLE "{st}" AS SELECT * FROM _stage_batch')
                 else:
                     con.execute(f'INSERT INTO "{st}" SELECT * FROM _stage_batch')
             finally:
                 con.unregister("_stage_batch")
         elif st not in self._staged:
-            self.backend.create_table(st, data, overwrite=True)
+            self.backend.create_table(st, ibis.memtable(data), overwrite=True)
         else:
             self.backend.insert(st, ibis.memtable(data))
         self._staged.add(st)
+
+    def stage_expr(self, name: str, expr: ibis.Table, *, primary: bool = False) -> int:
+        """Stage the rows of a query (computed in the engine, never pulled into Python)."""
+        st = f"_stage_{name}"
+        if self.engine != "duckdb":
+            e = expr.select(TABLES[name].names).mutate(
+                _seq=(ibis.row_number() + self._seq).cast("int64"), _primary=ibis.literal(primary)
+            )
+            n = int(e.count().to_pyarrow().as_py())
+            if st in self._staged:
+                self.backend.insert(st, e)
+            else:
+                self.backend.create_table(st, e, overwrite=True)
+                self._staged.add(st)
+            self._seq += n
+            return n
+        cols = ", ".join(f'"{c}"' for c in TABLES[name].names)
+        sql = ibis.to_sql(expr.select(TABLES[name].names), dialect="duckdb")
+        select = (
+            f"SELECT {cols}, {self._seq} + row_number() OVER () AS _seq, "
+            f"{'true' if primary else 'false'} AS _primary FROM ({sql})"
+        )
+        con = self.duck
+        before = 0
+        if st in self._staged:
+            before = con.execute(f'SELECT count(*) FROM "{st}"').fetchone()[0]  # type: ignore[index]
+            con.execute(f'INSERT INTO "{st}" {select}')
+        else:
+            con.execute(f'CREATE OR REPLACE TABLE "{st}" AS {select}')
+            self._staged.add(st)
+        n = int(con.execute(f'SELECT count(*) FROM "{st}"').fetchone()[0]) - before  # type: ignore[index]
+        self._seq += n
+        return n
 
     def merge_staged(self, name: str) -> tuple[int, int]:
         """Merge the staged rows of ``name`` into it, the first occurrence of a key winning.
@@ -309,6 +359,25 @@ class Workspace:
         self._drop(st)
         self._staged.discard(st)
         return inserted_primary, staged_primary
+
+    def append_staged(self, name: str) -> int:
+        """Append every staged row of ``name`` as it is (tables without a key: rejects)."""
+        st = f"_stage_{name}"
+        if st not in self._staged:
+            return 0
+        self._touched.add(name)
+        s = self.table(st)
+        n = int(s.count().to_pyarrow().as_py())
+        if self.engine == "duckdb":
+            cols = ", ".join(f'"{c}"' for c in TABLES[name].names)
+            self.duck.execute(
+                f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM "{st}" ORDER BY _seq'
+            )
+        else:
+            self.backend.insert(name, s.select(TABLES[name].names))
+        self._drop(st)
+        self._staged.discard(st)
+        return n
 
     def staged(self, name: str) -> ibis.Table | None:
         st = f"_stage_{name}"
