@@ -34,15 +34,16 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from settlescope.importers.base import Batch, Reject, Sniff, Source, importer, json_text
-from settlescope.importers.twitter import (
+from settlescope.importers.reading import (
     MAX_DOCUMENT_BYTES,
+    BatchBuilder,
     JsonRecord,
-    RowBuffer,
     json_array,
     json_document,
     json_lines,
     json_shape,
-    raw_of,
+    raw_json,
+    record_batches,
     time_of,
 )
 
@@ -219,7 +220,7 @@ def _mastodon_records(source: Source) -> Iterator[JsonRecord]:
                 if _is_status(v):
                     found = True
                     loc = f"{pointer}/{i}" if isinstance(body, list) else pointer
-                    yield JsonRecord(loc, v, raw_of(v), source.size)
+                    yield JsonRecord(loc, v, raw_json(v), source.size)
         if not found:
             raise source.error(
                 "the cassette holds no Mastodon statuses (it records another API call, such as "
@@ -234,7 +235,7 @@ def _mastodon_records(source: Source) -> Iterator[JsonRecord]:
         yield from json_lines(source)
     else:
         doc = json_document(source)
-        yield JsonRecord("/", doc, raw_of(doc), source.size)
+        yield JsonRecord("/", doc, raw_json(doc), source.size)
 
 
 @importer(
@@ -249,14 +250,10 @@ def _mastodon_records(source: Source) -> Iterator[JsonRecord]:
     '"content": "<p>...</p>", "favourites_count": 0, ...}]',
 )
 def parse_mastodon(source: Source) -> Iterator[Batch]:
-    buf = RowBuffer()
     seen: set[str] = set()
-    for rec in _mastodon_records(source):
-        buf.done = rec.done
-        v = rec.value
-        if rec.reason:
-            buf.reject(rec.reject())
-        elif not _is_status(v):
+
+    def status(rec: JsonRecord, v: Any, buf: BatchBuilder) -> None:
+        if not _is_status(v):
             buf.reject(
                 Reject(
                     rec.locator,
@@ -265,27 +262,25 @@ def parse_mastodon(source: Source) -> Iterator[Batch]:
                     rec.raw[:4000],
                 )
             )
-        else:
-            row = status_row(v, rec.locator, rec.raw, source.tz)
-            if row["author"] and row["author"] not in seen:
-                seen.add(row["author"])
-                acc = v["account"]
-                buf.add_aux(
-                    "accounts",
-                    dict(
-                        platform=MASTODON,
-                        ref=row["author"],
-                        platform_id=row["author"],
-                        handle=row["author"],
-                        display_name=acc.get("display_name") or None,
-                        kind=row["author_kind"],
-                    ),
-                )
-            buf.add("items", row)
-        if buf.full():
-            yield buf.take()
-    if buf.pending():
-        yield buf.take()
+            return
+        row = status_row(v, rec.locator, rec.raw, source.tz)
+        if row["author"] and row["author"] not in seen:
+            seen.add(row["author"])
+            acc = v["account"]
+            buf.add_aux(
+                "accounts",
+                dict(
+                    platform=MASTODON,
+                    ref=row["author"],
+                    platform_id=row["author"],
+                    handle=row["author"],
+                    display_name=acc.get("display_name") or None,
+                    kind=row["author_kind"],
+                ),
+            )
+        buf.add("items", row)
+
+    yield from record_batches(_mastodon_records(source), status)
 
 
 # -- Bluesky -------------------------------------------------------------------------------------
@@ -385,7 +380,7 @@ class _Bsky:
 
     def __init__(self, source: Source) -> None:
         self.source = source
-        self.buf = RowBuffer()
+        self.buf = BatchBuilder()
         self.buf.done = source.size
         self.seen: set[str] = set()
 
@@ -408,14 +403,15 @@ class _Bsky:
         if not isinstance(p, dict) or not isinstance(p.get("record"), dict):
             self.buf.reject(
                 Reject(
-                    loc, "not-a-post", "a post view must have a uri, author and record", raw_of(p)
+                    loc, "not-a-post", "a post view must have a uri, author and record", raw_json(p)
                 )
             )
             return
         author = p.get("author") if isinstance(p.get("author"), dict) else {}
         self.account(author)
         self.buf.add(
-            "items", post_row(p.get("uri"), author, p["record"], p, loc, raw_of(p), self.source.tz)
+            "items",
+            post_row(p.get("uri"), author, p["record"], p, loc, raw_json(p), self.source.tz),
         )
 
     def thread(self, t: Any, loc: str, up: bool = True, down: bool = True) -> None:
@@ -435,7 +431,7 @@ class _Bsky:
             here = f"{loc}/{i}"
             if not isinstance(f, dict) or not isinstance(f.get("post"), dict):
                 self.buf.reject(
-                    Reject(here, "not-a-post", "a feed entry must hold a post", raw_of(f))
+                    Reject(here, "not-a-post", "a feed entry must hold a post", raw_json(f))
                 )
                 continue
             reason = f.get("reason") if isinstance(f.get("reason"), dict) else {}
@@ -467,7 +463,7 @@ class _Bsky:
                 shared_from=original.get("did") or _did_of_uri(post.get("uri")),
                 text=record.get("text") or None,
                 _locator=loc,
-                _raw=raw_of({"post": post.get("uri"), "reason": reason}),
+                _raw=raw_json({"post": post.get("uri"), "reason": reason}),
             ),
         )
 
@@ -483,7 +479,7 @@ class _Bsky:
         subject = value.get("subject")
         if kind == "app.bsky.feed.post":
             self.buf.add(
-                "items", post_row(uri, {"did": repo}, value, {}, loc, raw_of(r), self.source.tz)
+                "items", post_row(uri, {"did": repo}, value, {}, loc, raw_json(r), self.source.tz)
             )
         elif kind in ("app.bsky.feed.like", "app.bsky.feed.repost") and isinstance(subject, dict):
             self.buf.add(
@@ -496,7 +492,7 @@ class _Bsky:
                     item_id=subject.get("uri"),
                     created_at=when,
                     _locator=loc,
-                    _raw=raw_of(r),
+                    _raw=raw_json(r),
                 ),
             )
         elif kind == "app.bsky.graph.follow" and isinstance(subject, str):
@@ -509,7 +505,7 @@ class _Bsky:
                     target=subject,
                     created_at=when,
                     _locator=loc,
-                    _raw=raw_of(r),
+                    _raw=raw_json(r),
                 ),
             )
         else:
@@ -524,7 +520,7 @@ class _Bsky:
             loc = f"/{'follows' if outgoing else 'followers'}/{i}"
             if not isinstance(a, dict) or not a.get("did"):
                 self.buf.reject(
-                    Reject(loc, "not-an-account", "an entry of the list has no did", raw_of(a))
+                    Reject(loc, "not-an-account", "an entry of the list has no did", raw_json(a))
                 )
                 continue
             self.account(a)
@@ -539,7 +535,7 @@ class _Bsky:
                     target=tgt.get("did"),
                     target_name=tgt.get("handle"),
                     _locator=loc,
-                    _raw=raw_of(a),
+                    _raw=raw_json(a),
                 ),
             )
 
@@ -581,7 +577,7 @@ def parse_bluesky(source: Source) -> Iterator[Batch]:
                         f"/records/{i}",
                         "not-a-post",
                         "this record is not a post, like, repost or follow",
-                        raw_of(r),
+                        raw_json(r),
                     )
                 )
     elif "value" in doc and "uri" in doc:

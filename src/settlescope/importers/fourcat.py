@@ -46,6 +46,7 @@ import orjson
 from settlescope.errors import EncodingError
 from settlescope.importers.base import Batch, Reject, Sniff, Source, importer, json_text
 from settlescope.importers.generic import _check_csv_tail, _check_ndjson_tail, _header_of
+from settlescope.importers.reading import epoch_time
 
 BATCH_ROWS = 5000
 CORE = frozenset({"id", "thread_id", "timestamp", "author", "body"})
@@ -118,10 +119,11 @@ def _when(rec: dict[str, Any]) -> dt.datetime | None:
     unix = _first(rec, "unix_timestamp")
     if unix is not None:
         try:
-            x = float(unix)
-            return dt.datetime.fromtimestamp(x / 1000 if abs(x) > 1e11 else x, dt.UTC)
-        except (ValueError, OverflowError, OSError):
-            pass
+            t = epoch_time(float(unix))
+        except ValueError:
+            t = None
+        if t is not None:
+            return t
     ts = _first(rec, "timestamp", "created_at")
     if ts is None:
         return None

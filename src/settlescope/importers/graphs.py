@@ -49,6 +49,7 @@ from typing import IO, Any
 
 from settlescope.errors import EncodingError
 from settlescope.importers.base import Batch, Reject, Sniff, Source, importer
+from settlescope.importers.reading import epoch_time
 
 BATCH_ROWS = 5000
 ACCOUNT_KINDS = {
@@ -137,11 +138,8 @@ def _time(value: str | None, source: Source) -> dt.datetime | None | bool:
         return None
     v = value.strip()
     if re.fullmatch(r"-?\d{9,13}(\.\d+)?", v):
-        x = float(v)
-        try:
-            return dt.datetime.fromtimestamp(x / 1000 if abs(x) > 1e11 else x, dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            return False
+        t = epoch_time(float(v))
+        return False if t is None else t
     try:
         t = dt.datetime.fromisoformat(v.replace("Z", "+00:00") if v.endswith("Z") else v)
     except ValueError:

@@ -26,11 +26,13 @@ from zoneinfo import ZoneInfo
 import orjson
 
 from settlescope.importers.base import Batch, Reject, Sniff, Source, importer, json_text
-from settlescope.importers.twitter import (
-    RowBuffer,
+from settlescope.importers.reading import (
+    BatchBuilder,
+    JsonRecord,
     json_document,
     json_lines,
-    raw_of,
+    raw_json,
+    record_batches,
     time_of,
 )
 
@@ -201,7 +203,7 @@ def parse_api(source: Source) -> Iterator[Batch]:
             "the file holds no Reddit submissions or comments",
             hint="check that this is a listing, /comments/ or /api/info response",
         )
-    buf = RowBuffer()
+    buf = BatchBuilder()
     buf.done = source.size
     for pointer, thing in things:
         kind = thing.get("kind")
@@ -213,12 +215,12 @@ def parse_api(source: Source) -> Iterator[Batch]:
                     loc,
                     "not-a-post",
                     f"a '{kind}' thing is not a submission or comment",
-                    raw_of(thing),
+                    raw_json(thing),
                 )
             )
         else:
             slim = {k: v for k, v in data.items() if k != "replies"}
-            buf.add("items", thing_row(data, kind, loc, raw_of(slim), source.tz))
+            buf.add("items", thing_row(data, kind, loc, raw_json(slim), source.tz))
         if buf.full():
             yield buf.take()
     if buf.pending():
@@ -266,19 +268,8 @@ def _detect_ndjson(s: Sniff) -> float:
     '"created_utc": 1600000000, "subreddit": "...", "body": "..."}',
 )
 def parse_ndjson(source: Source) -> Iterator[Batch]:
-    buf = RowBuffer()
-    for rec in json_lines(source):
-        buf.done = rec.done
-        v = rec.value
-        if rec.reason:
-            buf.reject(rec.reject())
-        elif not isinstance(v, dict):
-            buf.reject(
-                Reject(
-                    rec.locator, "not-an-object", "each line must be a JSON object", rec.raw[:4000]
-                )
-            )
-        elif (kind := _kind_of(v)) is None:
+    def thing(rec: JsonRecord, v: dict[str, Any], buf: BatchBuilder) -> None:
+        if (kind := _kind_of(v)) is None:
             buf.reject(
                 Reject(
                     rec.locator,
@@ -289,7 +280,5 @@ def parse_ndjson(source: Source) -> Iterator[Batch]:
             )
         else:
             buf.add("items", thing_row(v, kind, rec.locator, rec.raw, source.tz))
-        if buf.full():
-            yield buf.take()
-    if buf.pending():
-        yield buf.take()
+
+    yield from record_batches(json_lines(source), thing, "each line")

@@ -61,6 +61,7 @@ import orjson
 
 from settlescope.errors import EncodingError, SettlescopeError
 from settlescope.importers.base import Batch, Reject, Sniff, Source, importer, json_text
+from settlescope.importers.reading import raw_json
 
 PLATFORM = "telegram"
 BATCH_ROWS = 5000
@@ -375,13 +376,6 @@ def _peer_pid(v: Any) -> str | None:
     return m.group(2) if m else s
 
 
-def _raw(msg: Any) -> str:
-    try:
-        return orjson.dumps(msg, default=str).decode()[:4000]
-    except TypeError:  # integers beyond 64 bits
-        return repr(msg)[:4000]
-
-
 def _convert(
     chat: Chat, index: int, msg: Any, source: Source
 ) -> tuple[dict[str, Any] | None, list[dict[str, Any]], Reject | None]:
@@ -391,7 +385,7 @@ def _convert(
         return (
             None,
             [],
-            Reject(locator, "not-an-object", "a message must be a JSON object", _raw(msg)),
+            Reject(locator, "not-an-object", "a message must be a JSON object", raw_json(msg)),
         )
     mtype = msg.get("type", "message")
     if mtype not in ("message", "service"):
@@ -402,7 +396,7 @@ def _convert(
                 locator,
                 "unknown-message-type",
                 f"message type {mtype!r} is neither 'message' nor 'service'",
-                _raw(msg),
+                raw_json(msg),
             ),
         )
     service = mtype == "service"
@@ -433,7 +427,7 @@ def _convert(
     }
     if created is None:
         # only rows the framework will reject need their source text (it costs time per row)
-        row["_raw"] = _raw(msg)
+        row["_raw"] = raw_json(msg)
     edges: list[dict[str, Any]] = []
     if service:
         action = msg.get("action") if isinstance(msg.get("action"), str) else "service"
@@ -594,7 +588,10 @@ def parse_telegram(source: Source) -> Iterator[Batch]:
             except (TypeError, ValueError, AttributeError, OverflowError) as e:
                 row, new_edges = None, []
                 bad = Reject(
-                    place.locator, "bad-message", f"the message could not be read: {e}", _raw(msg)
+                    place.locator,
+                    "bad-message",
+                    f"the message could not be read: {e}",
+                    raw_json(msg),
                 )
             if row is not None:
                 items.append(row)

@@ -46,19 +46,20 @@ import ijson
 import orjson
 
 from settlescope.importers.base import Batch, Reject, Sniff, Source, importer, json_text
-from settlescope.importers.meta import (
+from settlescope.importers.reading import (
     RAW_LIMIT,
+    BatchBuilder,
     Utf8Stream,
     decoded_lines,
+    epoch_time,
     hashtags_of,
+    json_items,
     raw_json,
     text_or_none,
     to_int,
     urls_of,
 )
 
-BATCH = 2000
-UTC = dt.UTC
 PLATFORM = "tiktok"
 
 
@@ -69,13 +70,7 @@ def _epoch(v: Any) -> dt.datetime | None:
         v = int(v.strip())
     if not isinstance(v, (int, float)):
         return None
-    x = float(v)
-    if abs(x) > 1e11:
-        x /= 1000
-    try:
-        return dt.datetime.fromtimestamp(x, UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
+    return epoch_time(float(v))
 
 
 def _id(v: Any) -> str | None:
@@ -140,45 +135,22 @@ def parse_tiktok_research(source: Source) -> Iterator[Batch]:
         yield from _user_info(source, array)
         return
     prefix = ("item." if array else "") + f"data.{kind}.item"
-    items: list[dict[str, Any]] = []
-    accounts: dict[str, dict[str, Any]] = {}
-    rejects: list[Reject] = []
-    stream = Utf8Stream(source)
-    i = -1
-    try:
-        for i, obj in enumerate(ijson.items(io.BufferedReader(stream), prefix, use_float=True)):
-            loc = f"/data/{kind}/{i}" if not array else f"{kind} {i}"
-            if not isinstance(obj, dict):
-                rejects.append(
-                    Reject(loc, "not-an-object", "each entry must be a JSON object", raw_json(obj))
-                )
-                continue
-            row = _video(obj, accounts) if kind == "videos" else _comment(obj)
-            row["_locator"] = loc
-            row["_raw"] = raw_json(obj)
-            items.append(row)
-            if len(items) >= BATCH:
-                yield Batch(
-                    rows={"items": items},
-                    aux={"accounts": list(accounts.values())},
-                    rejects=rejects,
-                    bytes_done=stream.done,
-                )
-                items, rejects, accounts = [], [], {}
-    except ijson.JSONError as e:
-        raise source.error(
-            f"the file is not complete, valid JSON ({e}); {i + 1} {kind} were read before the problem",
-            locator=f"byte {stream.done}",
-            hint="download the response again; a cut-off file cannot be imported",
-        ) from None
-    finally:
-        stream.close()
-    yield Batch(
-        rows={"items": items},
-        aux={"accounts": list(accounts.values())},
-        rejects=rejects,
-        bytes_done=source.size,
-    )
+    buf = BatchBuilder(tables=("items",), aux_tables=("accounts",), count_rejects=False)
+    hint = "download the response again; a cut-off file cannot be imported"
+    for i, obj, done in json_items(source, prefix, kind, hint=hint):
+        loc = f"/data/{kind}/{i}" if not array else f"{kind} {i}"
+        if not isinstance(obj, dict):
+            buf.reject(
+                Reject(loc, "not-an-object", "each entry must be a JSON object", raw_json(obj))
+            )
+            continue
+        row = _video(obj, buf.accounts) if kind == "videos" else _comment(obj)
+        row["_locator"] = loc
+        row["_raw"] = raw_json(obj)
+        buf.add("items", row)
+        if buf.full():
+            yield buf.take(bytes_done=done)
+    yield buf.take(bytes_done=source.size)
 
 
 def _video(v: dict[str, Any], accounts: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -365,9 +337,7 @@ def _detect_zeeschuimer(s: Sniff) -> float:
     '"source_platform": "tiktok.com", "data": {...}}',
 )
 def parse_zeeschuimer(source: Source) -> Iterator[Batch]:
-    items: list[dict[str, Any]] = []
-    accounts: dict[tuple[str, str], dict[str, Any]] = {}
-    rejects: list[Reject] = []
+    buf = BatchBuilder(tables=("items",), aux_tables=("accounts",), count_rejects=False)
     done = 0
     last = ""
     for n, (text, done) in enumerate(decoded_lines(source), start=1):
@@ -386,21 +356,21 @@ def parse_zeeschuimer(source: Source) -> Iterator[Batch]:
                     locator=loc,
                     hint="export the capture from Zeeschuimer again",
                 ) from None
-            rejects.append(Reject(loc, "bad-json", f"not valid JSON: {e}", raw))
+            buf.reject(Reject(loc, "bad-json", f"not valid JSON: {e}", raw))
             continue
         if not isinstance(obj, dict) or not isinstance(obj.get("data"), dict):
-            rejects.append(
+            buf.reject(
                 Reject(loc, "not-an-item", "a line must be an object with a 'data' object", raw)
             )
             continue
         plat = str(obj.get("source_platform") or "").lower()
         data = obj["data"]
         if plat.endswith("tiktok.com"):
-            row = _tiktok_item(data, accounts)
+            row = _tiktok_item(data, buf.accounts)
         elif plat.endswith("instagram.com"):
-            row = _instagram_item(data, accounts)
+            row = _instagram_item(data, buf.accounts)
         else:
-            rejects.append(
+            buf.reject(
                 Reject(
                     loc,
                     "unsupported-platform",
@@ -411,23 +381,12 @@ def parse_zeeschuimer(source: Source) -> Iterator[Batch]:
             continue
         row["_locator"] = loc
         row["_raw"] = raw
-        items.append(row)
-        if len(items) >= BATCH:
-            yield Batch(
-                rows={"items": items},
-                aux={"accounts": list(accounts.values())},
-                rejects=rejects,
-                bytes_done=done,
-            )
-            items, rejects, accounts = [], [], {}
-    if not last and not items and not rejects:
+        buf.add("items", row)
+        if buf.full():
+            yield buf.take(bytes_done=done)
+    if not last and not buf.pending():
         raise source.error("the file is empty", hint="export the capture again")
-    yield Batch(
-        rows={"items": items},
-        aux={"accounts": list(accounts.values())},
-        rejects=rejects,
-        bytes_done=done,
-    )
+    yield buf.take(bytes_done=done)
 
 
 def _tiktok_item(

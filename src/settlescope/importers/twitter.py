@@ -23,254 +23,35 @@ enterprise format (``verb: post|share``, ``actor``, ``object``).
 
 from __future__ import annotations
 
-import codecs
 import csv
 import datetime as dt
 import io
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import ijson
 import orjson
 
-from settlescope.importers.base import (
-    Batch,
-    Reject,
-    Sniff,
-    Source,
-    encoding_error,
-    importer,
-    json_text,
+from settlescope.importers.base import Batch, Reject, Sniff, Source, importer, json_text
+from settlescope.importers.reading import (
+    BatchBuilder,
+    JsonRecord,
+    check_encoding,
+    json_array,
+    json_document,
+    json_lines,
+    json_shape,
+    raw_json,
+    record_batches,
+    time_of,
 )
 
 PLATFORM = "x"
-BATCH_ROWS = 2000
-MAX_DOCUMENT_BYTES = 512 << 20
-V1_TIME = "%a %b %d %H:%M:%S %z %Y"
 V1_TIME_RE = re.compile(r'"created_at"\s*:\s*"\w{3} \w{3} \d\d \d\d:\d\d:\d\d [+-]\d{4} \d{4}"')
 # Items without mentions carry None, not []: the framework's canonical_items fails on a batch in
 # which every mention list is empty (an empty flattened list loses its type).
 NO_LANGUAGE = frozenset({"und", "zxx", "qme", "qht", "qam", "qct", "qst", ""})
-
-
-# -- reading JSON files (shared with the reddit and fediverse importers) -----------------------
-
-
-@dataclass(frozen=True)
-class JsonRecord:
-    """One record of a JSON file: a parsed value, or the reason it could not be parsed."""
-
-    locator: str
-    value: Any
-    raw: str
-    done: int
-    reason: str | None = None
-    message: str = ""
-
-    def reject(self) -> Reject:
-        return Reject(self.locator, self.reason or "bad-json", self.message, self.raw[:4000])
-
-
-def time_of(value: Any, tz: ZoneInfo) -> dt.datetime | None:
-    """A timezone-aware time from ISO 8601, v1.1 ``Wed Oct 10 20:19:24 +0000 2018`` or epoch.
-
-    Zone-less ISO times are read in ``tz``; epoch numbers above 1e11 are milliseconds.
-    Returns None for anything unreadable (the framework then rejects the row).
-    """
-    try:
-        if isinstance(value, bool) or value is None:
-            return None
-        if isinstance(value, (int, float)) or (isinstance(value, str) and _EPOCH.fullmatch(value)):
-            x = float(value)
-            if x > 1e11:
-                x /= 1000
-            return dt.datetime.fromtimestamp(x, dt.UTC)
-        if not isinstance(value, str) or not value.strip():
-            return None
-        s = value.strip()
-        try:
-            t = dt.datetime.fromisoformat(s)
-        except ValueError:
-            t = dt.datetime.strptime(s, V1_TIME)
-        return t if t.tzinfo is not None else t.replace(tzinfo=tz)
-    except (ValueError, OverflowError, OSError):
-        return None
-
-
-_EPOCH = re.compile(r"-?\d{9,13}(\.\d+)?")
-
-
-def raw_of(value: Any) -> str:
-    try:
-        return orjson.dumps(value).decode()[:4000]
-    except TypeError:
-        return str(value)[:4000]
-
-
-def check_encoding(source: Source) -> None:
-    """Decode the whole file strictly (streaming) and refuse it at the first bad byte."""
-    enc = source.encoding
-    dec = codecs.getincrementaldecoder(enc)(errors="strict")
-    line = 1
-    with source.open_binary() as fh:
-        while chunk := fh.read(1 << 20):
-            try:
-                dec.decode(chunk)
-            except UnicodeDecodeError as e:
-                where = line + chunk.count(b"\n", 0, e.start)
-                raise encoding_error(source, chunk, e, f"line {where}") from None
-            line += chunk.count(b"\n")
-        try:
-            dec.decode(b"", final=True)
-        except UnicodeDecodeError as e:
-            raise encoding_error(source, b"\x00", e, "end of file") from None
-
-
-def _utf8_stream(source: Source) -> io.BufferedIOBase | io.BytesIO:
-    if source.encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig"):
-        return source.open_binary()  # type: ignore[return-value]
-    with source.open_binary() as fh:
-        return io.BytesIO(fh.read().decode(source.encoding).encode("utf-8"))
-
-
-def json_shape(source: Source) -> str:
-    """``array``, ``lines`` (one JSON value per line) or ``object`` (one JSON document)."""
-    with source.open_binary() as fh:
-        head = fh.read(1 << 16)
-    text = json_text(head)
-    if text.startswith("["):
-        return "array"
-    if not text.startswith("{"):
-        raise source.error(
-            "the file is not JSON (it does not start with '{' or '[')",
-            locator="line 1",
-            hint="check that this is the export file itself, not a web page or a CSV",
-        )
-    first = text.split("\n", 1)[0].strip()
-    try:
-        orjson.loads(first)
-    except orjson.JSONDecodeError:
-        # a pretty-printed document, or a first line longer than the head: read the real line
-        with source.open_binary() as fh:
-            line = fh.readline(MAX_DOCUMENT_BYTES)
-        try:
-            orjson.loads(line.decode(source.encoding, errors="replace").lstrip("\ufeff"))
-        except orjson.JSONDecodeError:
-            return "object"
-    return "lines"
-
-
-def json_lines(source: Source) -> Iterator[JsonRecord]:
-    """One record per non-blank line; bad lines come back as records with a reason."""
-    for n, line, done in source.text_lines():
-        if not line.strip():
-            continue
-        try:
-            value = orjson.loads(line)
-        except orjson.JSONDecodeError as e:
-            yield JsonRecord(
-                f"line {n}",
-                None,
-                line,
-                done,
-                "bad-json",
-                f"not valid JSON (the line may be cut off): {e}",
-            )
-            continue
-        yield JsonRecord(f"line {n}", value, line, done)
-
-
-def json_array(source: Source, prefix: str = "item", pointer: str = "") -> Iterator[JsonRecord]:
-    """Stream the elements of a JSON array (``prefix`` as in ijson) without loading the file."""
-    _check_tail(source, b"]}" if prefix != "item" else b"]")
-    check_encoding(source)
-    i = -1
-    fh = _utf8_stream(source)
-    try:
-        for i, value in enumerate(ijson.items(fh, prefix, use_float=True)):
-            yield JsonRecord(f"{pointer}/{i}", value, raw_of(value), fh.tell())
-    except ijson.JSONError as e:
-        raise source.error(
-            f"the JSON is broken after element {i} of the array: {str(e).splitlines()[0]}",
-            locator=f"{pointer}/{i + 1}",
-            hint="export or copy the file again; it may be cut off or edited by hand",
-        ) from None
-    finally:
-        fh.close()
-
-
-def json_document(source: Source) -> Any:
-    """Load one JSON document (an API response); refuse a huge or broken one."""
-    if source.size > MAX_DOCUMENT_BYTES:
-        raise source.error(
-            "the JSON document is too large to read at once",
-            hint="split it into one record per line (NDJSON), for example with jq -c '.[]'",
-        )
-    with source.open_binary() as fh:
-        data = fh.read()
-    try:
-        text = data.decode(source.encoding)
-    except UnicodeDecodeError as e:
-        where = data.count(b"\n", 0, e.start) + 1
-        raise encoding_error(source, data, e, f"line {where}") from None
-    try:
-        return orjson.loads(text.lstrip("\ufeff"))
-    except orjson.JSONDecodeError as e:
-        raise source.error(
-            f"the file is not valid JSON: {e}",
-            locator=f"line {text.count(chr(10), 0, e.pos) + 1}",
-            hint="export or copy the file again; it may be cut off",
-        ) from None
-
-
-def _check_tail(source: Source, ends: bytes) -> None:
-    with source.open_binary() as fh:
-        fh.seek(max(0, source.size - 4096))
-        tail = fh.read().rstrip()
-    if not tail or tail[-1:] not in [bytes([b]) for b in ends]:
-        raise source.error(
-            "the JSON ends in the middle of the data: it looks truncated",
-            locator="end of file",
-            hint="export or copy the file again; a complete file ends with ']'",
-        )
-
-
-class RowBuffer:
-    """Collects rows, aux rows and rejects, and hands them out as batches of a few thousand."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, list[dict[str, Any]]] = {}
-        self.aux: dict[str, list[dict[str, Any]]] = {}
-        self.rejects: list[Reject] = []
-        self.done = 0
-
-    def add(self, table: str, row: dict[str, Any]) -> None:
-        self.rows.setdefault(table, []).append(row)
-
-    def add_aux(self, table: str, row: dict[str, Any]) -> None:
-        self.aux.setdefault(table, []).append(row)
-
-    def reject(self, r: Reject) -> None:
-        self.rejects.append(r)
-
-    def full(self) -> bool:
-        return sum(len(v) for v in self.rows.values()) + len(self.rejects) >= BATCH_ROWS
-
-    def take(self) -> Batch:
-        b = Batch(
-            rows=dict(self.rows),
-            aux=dict(self.aux),
-            rejects=list(self.rejects),
-            bytes_done=self.done,
-        )
-        self.rows, self.aux, self.rejects = {}, {}, []
-        return b
-
-    def pending(self) -> bool:
-        return bool(self.rows or self.rejects)
 
 
 def _text_or_none(v: Any) -> str | None:
@@ -505,7 +286,7 @@ def _api_error_message(obj: dict[str, Any]) -> str:
 )
 def parse_v2(source: Source) -> Iterator[Batch]:
     mode = _v2_mode(source)
-    buf = RowBuffer()
+    buf = BatchBuilder()
     for rec in json_lines(source):
         buf.done = rec.done
         if rec.reason:
@@ -524,7 +305,7 @@ def parse_v2(source: Source) -> Iterator[Batch]:
         yield buf.take()
 
 
-def _v2_line(rec: JsonRecord, mode: str, buf: RowBuffer, tz: ZoneInfo) -> None:
+def _v2_line(rec: JsonRecord, mode: str, buf: BatchBuilder, tz: ZoneInfo) -> None:
     obj = rec.value
     kind = _v2_line_kind(obj)
     if kind == "empty":
@@ -567,7 +348,7 @@ def _v2_line(rec: JsonRecord, mode: str, buf: RowBuffer, tz: ZoneInfo) -> None:
         obj.get("__twarc", {}).get("retrieved_at") if isinstance(obj.get("__twarc"), dict) else None
     )
     for loc, d in records:
-        raw = rec.raw if len(records) == 1 else raw_of(d)
+        raw = rec.raw if len(records) == 1 else raw_json(d)
         if not isinstance(d, dict):
             buf.reject(
                 Reject(loc, "not-an-object", "a record of data must be a JSON object", raw[:4000])
@@ -595,7 +376,7 @@ def _twarc_time(obj: dict[str, Any]) -> Any:
 
 
 def _user_audience(
-    u: dict[str, Any], retrieved: Any, loc: str, raw: str, buf: RowBuffer, tz: ZoneInfo
+    u: dict[str, Any], retrieved: Any, loc: str, raw: str, buf: BatchBuilder, tz: ZoneInfo
 ) -> None:
     when = time_of(retrieved, tz)
     pm = u.get("public_metrics") if isinstance(u.get("public_metrics"), dict) else {}
@@ -666,7 +447,7 @@ def parse_csv(source: Source) -> Iterator[Batch]:
         ):
             if row.get(name_col) and row.get(id_col):
                 names[row[name_col].lower().lstrip("@")] = row[id_col]
-    buf = RowBuffer()
+    buf = BatchBuilder()
     seen_accounts: set[str] = set()
     for n, row, done in _csv_rows(source):
         buf.done = done
@@ -810,24 +591,7 @@ def v1_row(t: dict[str, Any], locator: str, raw: str, tz: ZoneInfo) -> dict[str,
         shared_from=shared,
         text=_text_or_none(text),
         language=_lang(t.get("lang") or meta.get("iso_language_code")),
-        urls=[
-            u.get("expanded_url") or u.get("url")
-            for u in ents.get("urls") or []
-            if isinstance(u, dict) and (u.get("expanded_url") or u.get("url"))
-        ],
-        hashtags=[
-            h["text"] for h in ents.get("hashtags") or [] if isinstance(h, dict) and h.get("text")
-        ],
-        mentions=[
-            m
-            for m in (
-                _id_str(m) or _text_or_none(m.get("screen_name"))
-                for m in ents.get("user_mentions") or []
-                if isinstance(m, dict)
-            )
-            if m
-        ]
-        or None,
+        **_entity_lists(ents),
         reactions=_int_or_none(t.get("favorite_count")),
         comments=_int_or_none(t.get("reply_count")),
         shares=_int_or_none(t.get("retweet_count"), t.get("quote_count")),
@@ -841,7 +605,27 @@ def _id_str(obj: dict[str, Any]) -> str | None:
     return None if v is None or isinstance(v, bool) else str(v)
 
 
-def _v1_user_account(t: dict[str, Any], buf: RowBuffer, seen: set[str]) -> None:
+def _entity_lists(ents: dict[str, Any]) -> dict[str, Any]:
+    """``urls``, ``hashtags`` and ``mentions`` of v1.1 (and Gnip) ``entities``."""
+    mentions = (
+        _id_str(x) or _text_or_none(x.get("screen_name"))
+        for x in ents.get("user_mentions") or []
+        if isinstance(x, dict)
+    )
+    return dict(
+        urls=[
+            u.get("expanded_url") or u.get("url")
+            for u in ents.get("urls") or []
+            if isinstance(u, dict) and (u.get("expanded_url") or u.get("url"))
+        ],
+        hashtags=[
+            h["text"] for h in ents.get("hashtags") or [] if isinstance(h, dict) and h.get("text")
+        ],
+        mentions=[m for m in mentions if m] or None,
+    )
+
+
+def _v1_user_account(t: dict[str, Any], buf: BatchBuilder, seen: set[str]) -> None:
     user = t.get("user") if isinstance(t.get("user"), dict) else {}
     ref = _id_str(user)
     if ref and ref not in seen:
@@ -860,9 +644,9 @@ def _json_records(source: Source, list_key: str) -> Iterator[JsonRecord]:
         doc = json_document(source)
         if isinstance(doc, dict) and isinstance(doc.get(list_key), list):
             for i, v in enumerate(doc[list_key]):
-                yield JsonRecord(f"/{list_key}/{i}", v, raw_of(v), source.size)
+                yield JsonRecord(f"/{list_key}/{i}", v, raw_json(v), source.size)
         else:
-            yield JsonRecord("/", doc, raw_of(doc), source.size)
+            yield JsonRecord("/", doc, raw_json(doc), source.size)
 
 
 @importer(
@@ -877,24 +661,14 @@ def _json_records(source: Source, list_key: str) -> Iterator[JsonRecord]:
     '"id_str" and a "user" with "screen_name"',
 )
 def parse_v1(source: Source) -> Iterator[Batch]:
-    buf = RowBuffer()
     seen: set[str] = set()
-    for rec in _json_records(source, "statuses"):
-        buf.done = rec.done
-        v = rec.value
-        if rec.reason:
-            buf.reject(rec.reject())
-        elif not isinstance(v, dict):
-            buf.reject(
-                Reject(
-                    rec.locator, "not-an-object", "a status must be a JSON object", rec.raw[:4000]
-                )
-            )
-        elif "user" in v and ("id_str" in v or "id" in v) and "created_at" in v:
+
+    def status(rec: JsonRecord, v: dict[str, Any], buf: BatchBuilder) -> None:
+        if "user" in v and ("id_str" in v or "id" in v) and "created_at" in v:
             _v1_user_account(v, buf, seen)
             buf.add("items", v1_row(v, rec.locator, rec.raw, source.tz))
         elif set(v) <= {"info", "limit", "delete", "scrub_geo", "status_withheld", "warning"}:
-            continue  # stream control messages (limit notices, deletions): not records
+            return  # stream control messages (limit notices, deletions): not records
         elif "errors" in v:
             buf.reject(Reject(rec.locator, "api-error", _api_error_message(v), rec.raw[:4000]))
         else:
@@ -903,10 +677,8 @@ def parse_v1(source: Source) -> Iterator[Batch]:
                     rec.locator, "not-a-tweet", "this record is not a v1.1 status", rec.raw[:4000]
                 )
             )
-        if buf.full():
-            yield buf.take()
-    if buf.pending():
-        yield buf.take()
+
+    yield from record_batches(_json_records(source, "statuses"), status, "a status")
 
 
 # -- Gnip Activity Streams ---------------------------------------------------------------------
@@ -963,24 +735,7 @@ def gnip_row(a: dict[str, Any], locator: str, raw: str, tz: ZoneInfo) -> dict[st
         shared_from=shared,
         text=_text_or_none(long.get("body") or a.get("body")),
         language=_lang(a.get("twitter_lang")),
-        urls=[
-            u.get("expanded_url") or u.get("url")
-            for u in ents.get("urls") or []
-            if isinstance(u, dict) and (u.get("expanded_url") or u.get("url"))
-        ],
-        hashtags=[
-            h["text"] for h in ents.get("hashtags") or [] if isinstance(h, dict) and h.get("text")
-        ],
-        mentions=[
-            m
-            for m in (
-                _id_str(x) or _text_or_none(x.get("screen_name"))
-                for x in ents.get("user_mentions") or []
-                if isinstance(x, dict)
-            )
-            if m
-        ]
-        or None,
+        **_entity_lists(ents),
         reactions=_int_or_none(a.get("favoritesCount")),
         shares=_int_or_none(a.get("retweetCount")),
         _locator=locator,
@@ -1000,23 +755,10 @@ def gnip_row(a: dict[str, Any], locator: str, raw: str, tz: ZoneInfo) -> dict[st
     '"verb": "post", "postedTime": ..., "actor": {...}}',
 )
 def parse_gnip(source: Source) -> Iterator[Batch]:
-    buf = RowBuffer()
     seen: set[str] = set()
-    for rec in _json_records(source, "results"):
-        buf.done = rec.done
-        v = rec.value
-        if rec.reason:
-            buf.reject(rec.reject())
-        elif not isinstance(v, dict):
-            buf.reject(
-                Reject(
-                    rec.locator,
-                    "not-an-object",
-                    "an activity must be a JSON object",
-                    rec.raw[:4000],
-                )
-            )
-        elif "verb" in v and "actor" in v:
+
+    def activity(rec: JsonRecord, v: dict[str, Any], buf: BatchBuilder) -> None:
+        if "verb" in v and "actor" in v:
             actor = v["actor"] if isinstance(v["actor"], dict) else {}
             ref = _tail_id(actor.get("id"))
             if ref and ref not in seen:
@@ -1027,7 +769,7 @@ def parse_gnip(source: Source) -> Iterator[Batch]:
                 )
             buf.add("items", gnip_row(v, rec.locator, rec.raw, source.tz))
         elif "info" in v and "error" not in v:
-            continue  # the closing "info" line of a Gnip stream or replay: not an activity
+            return  # the closing "info" line of a Gnip stream or replay: not an activity
         elif "error" in v or "errors" in v:
             buf.reject(
                 Reject(
@@ -1043,7 +785,5 @@ def parse_gnip(source: Source) -> Iterator[Batch]:
                     rec.locator, "not-an-activity", "this record is not an activity", rec.raw[:4000]
                 )
             )
-        if buf.full():
-            yield buf.take()
-    if buf.pending():
-        yield buf.take()
+
+    yield from record_batches(_json_records(source, "results"), activity, "an activity")

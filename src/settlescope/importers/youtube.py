@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
-import ijson
-
 from settlescope.importers.base import Batch, Reject, Sniff, Source, importer, json_text
-from settlescope.importers.meta import (
-    Utf8Stream,
+from settlescope.importers.reading import (
+    BatchBuilder,
     hashtags_of,
+    json_items,
     parse_iso,
     raw_json,
     text_or_none,
@@ -42,7 +40,6 @@ from settlescope.importers.meta import (
     urls_of,
 )
 
-BATCH = 2000
 PLATFORM = "youtube"
 KIND_RE = re.compile(r'"kind"\s*:\s*"youtube#(\w+)"')
 
@@ -72,79 +69,53 @@ def _detect(s: Sniff) -> float:
 def parse_youtube(source: Source) -> Iterator[Batch]:
     array = json_text(Sniff.of(source.path).head)[:1] == "["
     prefix = "item.items.item" if array else "items.item"
-    items: list[dict[str, Any]] = []
-    audience: list[dict[str, Any]] = []
-    accounts: dict[str, dict[str, Any]] = {}
-    rejects: list[Reject] = []
+    buf = BatchBuilder(tables=("items", "audience"), aux_tables=("accounts",), count_rejects=False)
     as_of: dt.date | None = None
-    stream = Utf8Stream(source)
-    i = -1
-    try:
-        for i, obj in enumerate(ijson.items(io.BufferedReader(stream), prefix, use_float=True)):
-            loc = f"/items/{i}" if not array else f"item {i}"
-            if not isinstance(obj, dict):
-                rejects.append(
-                    Reject(loc, "not-an-object", "each item must be a JSON object", raw_json(obj))
+    hint = "download the response again; a cut-off file cannot be imported"
+    for i, obj, done in json_items(source, prefix, "items", hint=hint):
+        loc = f"/items/{i}" if not array else f"item {i}"
+        if not isinstance(obj, dict):
+            buf.reject(
+                Reject(loc, "not-an-object", "each item must be a JSON object", raw_json(obj))
+            )
+            continue
+        kind = str(obj.get("kind") or "")
+        if kind == "youtube#commentThread":
+            buf.rows["items"].extend(_thread(obj, loc, buf.accounts))
+        elif kind == "youtube#comment":
+            buf.add("items", _comment(obj, loc, None, None, buf.accounts))
+        elif kind in ("youtube#video", "youtube#searchResult"):
+            row = _video(obj, loc, buf.accounts)
+            if row is None:
+                what = (
+                    (obj.get("id") or {}).get("kind") if isinstance(obj.get("id"), dict) else None
                 )
-                continue
-            kind = str(obj.get("kind") or "")
-            if kind == "youtube#commentThread":
-                items.extend(_thread(obj, loc, accounts))
-            elif kind == "youtube#comment":
-                items.append(_comment(obj, loc, None, None, accounts))
-            elif kind in ("youtube#video", "youtube#searchResult"):
-                row = _video(obj, loc, accounts)
-                if row is None:
-                    what = (
-                        (obj.get("id") or {}).get("kind")
-                        if isinstance(obj.get("id"), dict)
-                        else None
-                    )
-                    rejects.append(
-                        Reject(
-                            loc,
-                            "not-a-video",
-                            f"a search result for {what or 'something'} other than a video",
-                            raw_json(obj),
-                        )
-                    )
-                else:
-                    items.append(row)
-            elif kind == "youtube#channel":
-                if as_of is None:
-                    as_of = _as_of(source)
-                audience.extend(_channel(obj, loc, as_of, accounts))
-            else:
-                rejects.append(
+                buf.reject(
                     Reject(
                         loc,
-                        "unsupported-kind",
-                        f"items of kind '{kind or '?'}' are not read",
+                        "not-a-video",
+                        f"a search result for {what or 'something'} other than a video",
                         raw_json(obj),
                     )
                 )
-            if len(items) + len(audience) >= BATCH:
-                yield Batch(
-                    rows={"items": items, "audience": audience},
-                    aux={"accounts": list(accounts.values())},
-                    rejects=rejects,
-                    bytes_done=stream.done,
+            else:
+                buf.add("items", row)
+        elif kind == "youtube#channel":
+            if as_of is None:
+                as_of = _as_of(source)
+            buf.rows["audience"].extend(_channel(obj, loc, as_of, buf.accounts))
+        else:
+            buf.reject(
+                Reject(
+                    loc,
+                    "unsupported-kind",
+                    f"items of kind '{kind or '?'}' are not read",
+                    raw_json(obj),
                 )
-                items, audience, rejects, accounts = [], [], [], {}
-    except ijson.JSONError as e:
-        raise source.error(
-            f"the file is not complete, valid JSON ({e}); {i + 1} items were read before the problem",
-            locator=f"byte {stream.done}",
-            hint="download the response again; a cut-off file cannot be imported",
-        ) from None
-    finally:
-        stream.close()
-    yield Batch(
-        rows={"items": items, "audience": audience},
-        aux={"accounts": list(accounts.values())},
-        rejects=rejects,
-        bytes_done=source.size,
-    )
+            )
+        if buf.full():
+            yield buf.take(bytes_done=done)
+    yield buf.take(bytes_done=source.size)
 
 
 def _channel_account(
