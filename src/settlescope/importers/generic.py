@@ -38,7 +38,7 @@ from settlescope.importers.base import (
 )
 from settlescope.study.model import ColumnMapping
 
-BLOCK_BYTES = 8 << 20
+BLOCK_BYTES = 4 << 20
 
 ITEM_FIELDS = (
     "platform",

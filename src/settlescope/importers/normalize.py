@@ -99,7 +99,7 @@ class AccountBook:
                 pseudonymised=True,
             )
         row["run_id"] = self.run_id
-        if len(self._memo) > 500_000:  # bound memory on huge imports; hashing is cheap
+        if len(self._memo) > 100_000:  # bound memory on huge imports; hashing is cheap
             self._memo.clear()
         self._memo[memo_key] = key
         if row["org_id"]:

@@ -72,6 +72,6 @@ class Pseudonymiser:
         if out is None:
             digest = hmac.digest(self._key, f"{platform}\x1f{identity}".encode(), "sha256")
             out = "~" + digest.hex()[:20]
-            if len(self._cache) < 2_000_000:
+            if len(self._cache) < 200_000:
                 self._cache[k] = out
         return out

@@ -83,7 +83,7 @@ class Workspace:
                 hint="point --study at a folder made by `settlescope init`",
             ) from None
         # Bounded memory for big imports; DuckDB spills to a temp folder beside the file.
-        con.execute(f"SET memory_limit = '{os.environ.get('SETTLESCOPE_MEMORY_LIMIT', '600MB')}'")
+        con.execute(f"SET memory_limit = '{os.environ.get('SETTLESCOPE_MEMORY_LIMIT', '400MB')}'")
         con.execute("SET preserve_insertion_order = false")
         backend = ibis.duckdb.from_connection(con)
         ws = cls(backend, "duckdb", p)
@@ -287,7 +287,7 @@ class Workspace:
             con.register("_stage_batch", data)
             try:
                 if st not in self._staged:
-                    con.execute(f'CREATE OR REPLACE TABLE "{st}" AS SELECT * FROM _stage_batch')
+                    con.execute(f'CREATE OR REPLACE TEMP TABLE "{st}" AS SELECT * FROM _stage_batch')
                 else:
                     con.execute(f'INSERT INTO "{st}" SELECT * FROM _stage_batch')
             finally:
@@ -325,7 +325,7 @@ class Workspace:
             before = con.execute(f'SELECT count(*) FROM "{st}"').fetchone()[0]  # type: ignore[index]
             con.execute(f'INSERT INTO "{st}" {select}')
         else:
-            con.execute(f'CREATE OR REPLACE TABLE "{st}" AS {select}')
+            con.execute(f'CREATE OR REPLACE TEMP TABLE "{st}" AS {select}')
             self._staged.add(st)
         n = int(con.execute(f'SELECT count(*) FROM "{st}"').fetchone()[0]) - before  # type: ignore[index]
         self._seq += n
