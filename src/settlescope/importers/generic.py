@@ -193,9 +193,10 @@ class Converter:
         if fmt:
             fmt_sql = fmt.replace("'", "''")
             parts.append(f"try_strptime({q}, '{fmt_sql}')::TIMESTAMPTZ")
+        # The common case (ISO 8601) first: COALESCE stops at the first non-null value.
         parts += [
-            f"CASE WHEN regexp_full_match({q}, '-?[0-9]{{9,13}}(\\.[0-9]+)?') THEN {epoch} END",
             f"TRY_CAST({q} AS TIMESTAMPTZ)",
+            f"CASE WHEN regexp_full_match({q}, '-?[0-9]{{9,13}}(\\.[0-9]+)?') THEN {epoch} END",
         ]
         return "COALESCE(" + ", ".join(parts) + ")"
 
@@ -507,7 +508,12 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
         locs = pa.array([f"line {n}" for n in lines], pa.string())
         raw_table = conv(t, locs) if len(lines) else None
         if raw_table is not None:
-            raw_table = raw_table.append_column("_raw", _raw_lines(block, lines, first_line))
+            # The source text is only needed for rows the framework will reject.
+            required = ("platform_id", "created_at") if mapping.table == "items" else ("source", "target")
+            if any(
+                c not in raw_table.column_names or raw_table.column(c).null_count for c in required
+            ):
+                raw_table = raw_table.append_column("_raw", _raw_lines(block, lines, first_line))
         rows = {mapping.table: raw_table} if raw_table is not None else {}
         yield Batch(rows=rows, rejects=rejects, bytes_done=done)
 
