@@ -4,9 +4,10 @@ Run it with ``python bench/importers.py [messages per file]``. It prints figures
 nothing. Part 1 writes a 1M-message WhatsApp export in four locales (4 files x 250k) into a
 temporary folder, then times
 
-- settlescope's parser alone (iterating ``parse`` over a Source, no workspace),
-- a full ``import_file`` of each file into a temporary study workspace,
-- whatstk's ``df_from_whatsapp`` on the same files, given each file's ``hformat``.
+- settlescope's parser alone (iterating ``parse`` over a Source, no workspace) and whatstk's
+  ``df_from_whatsapp`` on the same file, given the file's ``hformat``, one after the other
+  (which goes first alternates from file to file), so both see the same machine load,
+- a full ``import_file`` of each file into a temporary study workspace.
 
 Part 2 calls ``bench_telegram()`` from ``bench/importers_telegram.py`` when that module exists.
 """
@@ -136,7 +137,16 @@ def bench_whatsapp(per_file: int) -> list[tuple[str, str, int, float]]:
         )
         tz = ZoneInfo("America/Toronto")
         counts: dict[str, dict[str, int]] = {}
-        for label, path, _ in files:
+        try:
+            from whatstk import df_from_whatsapp
+        except ImportError:
+            df_from_whatsapp = None
+            print("  whatstk is not installed: no comparison")
+        import warnings
+
+        # settlescope and whatstk take turns on each file (which goes first alternates), so a
+        # change in the machine's load falls on both
+        for k, (label, path, hformat) in enumerate(files):
 
             def parse_only(path: Path = path) -> int:
                 src = Source(path=path, study=None, tz=tz, options=ImportOptions())
@@ -146,10 +156,32 @@ def bench_whatsapp(per_file: int) -> list[tuple[str, str, int, float]]:
                     n += items.num_rows if items is not None else 0  # type: ignore[union-attr]
                 return n
 
-            n, s = _timed(parse_only)
-            counts.setdefault(label, {})["settlescope"] = n
-            rows.append(("settlescope parse", label, n, s))
-            print(f"  settlescope parse   {label:18} {n:>9,} msgs {s:7.2f} s {n / s:>10,.0f} msg/s")
+            def run_whatstk(path: Path = path, hformat: str = hformat) -> int:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    df = df_from_whatsapp(  # type: ignore[misc]
+                        str(path), auto_header=False, hformat=hformat, max_size=None
+                    )
+                return len(df)
+
+            order = [("settlescope", parse_only), ("whatstk", run_whatstk)]
+            if df_from_whatsapp is None:
+                order = order[:1]
+            elif k % 2:
+                order.reverse()
+            for tool, fn in order:
+                n, s = _timed(fn)
+                counts.setdefault(label, {})[tool] = n
+                if tool == "settlescope":
+                    rows.append(("settlescope parse", label, n, s))
+                    print(
+                        f"  settlescope parse   {label:18} {n:>9,} msgs {s:7.2f} s {n / s:>10,.0f} msg/s"
+                    )
+                else:
+                    rows.append(("whatstk (hformat given)", label, n, s))
+                    print(
+                        f"  whatstk (hformat)   {label:18} {n:>9,} msgs {s:7.2f} s {n / s:>10,.0f} msg/s"
+                    )
 
         # the key lives in this temporary folder only while this part runs
         saved_key = os.environ.get("SETTLESCOPE_KEY_FILE")
@@ -175,29 +207,6 @@ def bench_whatsapp(per_file: int) -> list[tuple[str, str, int, float]]:
             rows.append(("settlescope import", label, n, s))
             print(f"  settlescope import  {label:18} {n:>9,} msgs {s:7.2f} s {n / s:>10,.0f} msg/s")
 
-        try:
-            from whatstk import df_from_whatsapp
-        except ImportError:
-            print("  whatstk is not installed: no comparison")
-        else:
-            import warnings
-
-            for label, path, hformat in files:
-
-                def run_whatstk(path: Path = path, hformat: str = hformat) -> int:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")
-                        df = df_from_whatsapp(
-                            str(path), auto_header=False, hformat=hformat, max_size=None
-                        )
-                    return len(df)
-
-                n, s = _timed(run_whatstk)
-                counts[label]["whatstk"] = n
-                rows.append(("whatstk (hformat given)", label, n, s))
-                print(
-                    f"  whatstk (hformat)   {label:18} {n:>9,} msgs {s:7.2f} s {n / s:>10,.0f} msg/s"
-                )
         if saved_key is None:
             os.environ.pop("SETTLESCOPE_KEY_FILE", None)
         else:

@@ -64,6 +64,17 @@ def test_date_order_override(tmp_path: Path, order: str, first: dt.datetime) -> 
     assert got["items"][0]["created_at"] == first
 
 
+def test_time_order_settles_dates_when_no_day_is_above_12(tmp_path: Path) -> None:
+    # Read day-first, 02/03 then 01/04 is 2 March then 1 April: in order. Month-first it is
+    # 3 February then 4 January, going back in time, which an export never does.
+    text = "02/03/23, 10:00 - Ana: first\n01/04/23, 10:00 - Ben: second\n"
+    got = _parse(_write(tmp_path, text))
+    assert [i["created_at"] for i in got["items"]] == [
+        _utc(2023, 3, 2, 15, 0),
+        _utc(2023, 4, 1, 14, 0),
+    ]
+
+
 def test_a_day_above_12_anywhere_settles_the_order(tmp_path: Path) -> None:
     lines = "".join(f"0{m}/0{m}/23, 10:00 - Ana: x{m}\n" for m in range(1, 10))
     got = _parse(_write(tmp_path, lines + "13/09/23, 10:00 - Ana: late\n"))

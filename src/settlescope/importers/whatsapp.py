@@ -14,8 +14,9 @@ How it is read
 - **Header style.** The first lines of the file (up to 64 KiB) decide the layout (Android
   ``date, time - ``; iOS ``[date, time] ``; iOS time first), the date and time separators,
   the AM/PM markers (``AM``, ``a. m.``, ``p.m.``, ``م``/``ص``, ``午後`` ...), direction marks and
-  eras. One regular expression is then compiled for that style and used on every line of a
-  single streaming pass. A line that does not match it continues the previous message.
+  eras. One regular expression is then compiled for that style; each 4 MiB block of text is
+  cut at the header lines it matches by one ``re.split`` in a single streaming pass. A line
+  that does not match it continues the previous message.
 - **Date order.** Day-first or month-first is settled from the whole file: a date whose first
   field is above 12 means day first, a second field above 12 means month first (the file is
   scanned until one is found). A file where no date settles it is refused with a message naming
@@ -27,7 +28,8 @@ How it is read
   ``source.tz`` (the study's or the partner's zone). Times that fall twice in the autumn DST
   change take the first (``fold=0``); times that do not exist in the spring change are read with
   the offset before the change (zoneinfo's rule). The UTC offset is looked up once per local
-  day (per time on the days the offset changes), and digits are parsed without strptime.
+  day (per time on the days the offset changes); dates and times (to the minute) are parsed
+  once per distinct string, without strptime.
 
 What each record becomes (one rule, used for the golden counts)
 ---------------------------------------------------------------
@@ -60,7 +62,8 @@ chat with a person (``container_kind="person"``, pseudonymised);
 Item ids make overlapping exports of the same chat merge: ``<chat>/<UTC epoch seconds>/<hash
 of the name and text>/<n>``, where ``n`` numbers identical messages sent in the same second. They do
 not depend on the line number. (The chat part is a hash of the slug, so a person's name is not
-kept in an id.)
+kept in an id.) The hash is a 64-bit number, CRC-32 and Adler-32 of the UTF-8 header rest and
+message lines side by side, in decimal: it only has to tell apart the messages of one second.
 
 WhatsApp text exports do not contain quoted replies, reactions or forwards: there are no
 reply, share or mention edges (``reply_edges`` is always 0).
@@ -75,6 +78,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import gc
 import hashlib
 import io
 import re
@@ -82,6 +86,8 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from itertools import accumulate, islice, repeat
+from operator import add, lshift, lt, or_
 from pathlib import Path
 from typing import IO, Any
 
@@ -91,7 +97,6 @@ import pyarrow.compute as pc
 from settlescope.importers.base import Batch, Reject, Sniff, Source, encoding_error, importer
 
 PLATFORM = "whatsapp"
-BATCH = 5000
 BLOCK = 1 << 22
 MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 _NO_MARKS = str.maketrans({**{c: None for c in MARKS}, "\u00a0": " ", "\u202f": " "})
@@ -167,7 +172,6 @@ _LAYOUTS = {
     "ios-time-first": rf"^(?P<lm>[\u200e\u200f]?)\[{_GEN_TIME}[,،]?{_SP}{_GEN_DATE}\]{_SP}?",
 }
 _GENERAL = {k: re.compile(v, re.IGNORECASE) for k, v in _LAYOUTS.items()}
-_GROUPS = ("lm", "d1", "d2", "era", "d3", "ap0", "h", "mi", "s", "ap")
 
 
 @dataclass(frozen=True)
@@ -182,26 +186,56 @@ class Style:
     ampm: bool
     year_first: bool
 
-    def regex(self) -> re.Pattern[str]:
-        """One compiled expression for exactly this style (no alternatives it does not use)."""
+    def regex(self, part: str = "line") -> re.Pattern[str]:
+        """One compiled expression for exactly this style (no alternatives it does not use).
+
+        ``part="line"`` matches a header at a line start, with a named group per field;
+        ``"date"``/``"time"`` match just that part of a header, whole; ``"coarse"`` matches a
+        header line at any line start (re.M) with the groups ``lm``, ``date``, ``time`` (up to
+        the minutes), ``sec`` (the seconds, if shown), ``tail`` (AM/PM and marks after them),
+        ``rest`` (the rest of the line), ``a`` (a plain author name, when the line has one)
+        and ``b`` (what follows ``a: ``, or the whole rest), ``x`` (empty when the line ends
+        with ``)``, ``.`` or ``>``).
+        """
+        coarse = part == "coarse"
+
+        def g(name: str, body: str) -> str:
+            return f"(?:{body})" if coarse else f"(?P<{name}>{body})"
+
         m = _M if self.marks else ""
         ds = re.escape(self.dsep)
-        d1 = r"(?P<d1>\d{4})" if self.year_first else r"(?P<d1>\d{1,2})"
-        d3 = r"(?P<d3>\d{2})" if self.year_first else r"(?P<d3>\d{1,4})"
-        era = r"(?P<era>[MTSHR])?" if self.era else "(?P<era>)"
+        d1 = g("d1", r"\d{4}" if self.year_first else r"\d{1,2}")
+        d3 = g("d3", r"\d{2}" if self.year_first else r"\d{1,4}")
+        era = g("era", "[MTSHR]") + "?" if self.era else g("era", "")
         be = rf"(?:{_SP}?BE)?" if self.era else ""
-        date = rf"{m}{d1}{m}{ds}{m}(?P<d2>\d{{1,2}}){m}{ds}{m}{era}{d3}{be}{m}"
-        ap = rf"(?:{_SP}?(?P<ap>{_alts(AMPM_AFTER)}))?" if self.ampm else "(?P<ap>)"
-        ap0 = rf"(?:(?P<ap0>{_alts(AMPM_BEFORE)}){_SP}?)?" if self.ampm else "(?P<ap0>)"
+        d2 = g("d2", r"\d{1,2}")
+        date = rf"{m}{d1}{m}{ds}{m}{d2}{m}{ds}{m}{era}{d3}{be}{m}"
+        ap = rf"(?:{_SP}?{g('ap', _alts(AMPM_AFTER))})?" if self.ampm else g("ap", "")
+        ap0 = rf"(?:{g('ap0', _alts(AMPM_BEFORE))}{_SP}?)?" if self.ampm else g("ap0", "")
         ts = re.escape(self.tsep)
-        time = rf"{ap0}(?P<h>\d{{1,2}}){ts}(?P<mi>\d{{2}})(?:{ts}(?P<s>\d{{2}}))?{ap}{m}"
+        h, mi, sec = g("h", r"\d{1,2}"), g("mi", r"\d{2}"), g("s", r"\d{2}")
+        time = rf"{ap0}{h}{ts}{mi}(?:{ts}{sec})?{ap}{m}"
+        if coarse:  # the time without its seconds, the seconds, what follows them
+            time = rf"(?P<time>{ap0}{h}{ts}{mi})(?:{ts}(?P<sec>\d{{2}}))?(?P<tail>{ap}{m})"
+        flags = re.IGNORECASE if self.ampm else 0
+        if part in ("date", "time"):
+            return re.compile((date if part == "date" else time) + r"\Z", flags)
+        if coarse:
+            date = f"(?P<date>{date})"
         if self.layout == "android":
             pat = rf"^(?P<lm>[\u200e\u200f]?){date}[,،]?{_SP}{time}{_SP}?[-–]{_SP}"
         elif self.layout == "ios":
             pat = rf"^(?P<lm>[\u200e\u200f]?)\[{date}[,،]?{_SP}{time}\]{_SP}?"
         else:
             pat = rf"^(?P<lm>[\u200e\u200f]?)\[{time}[,،]?{_SP}{date}\]{_SP}?"
-        return re.compile(pat, re.IGNORECASE if self.ampm else 0)
+        if coarse:
+            # x matches (empty) when the line ends like a media, deleted or notice line
+            pat += (
+                r'(?P<rest>(?:(?P<a>[^\n:"“]{1,100}): (?![\u200e\u200f]))?(?P<b>[^\n]*)'
+                r"(?P<x>(?<=[).>]))?)"
+            )
+            return re.compile(pat, flags | re.MULTILINE)
+        return re.compile(pat, flags)
 
 
 def detect_style(lines: list[str]) -> Style | None:
@@ -296,6 +330,12 @@ _NOTICE = re.compile(
     "end-to-end|Ende-zu-Ende|de bout en bout|de extremo a extremo|ponta a ponta|ponto a ponto|"
     "сквозным шифрованием|наскрізним|koncovým šifrováním|terenkripsi|mã hóa đầu cuối|"
     "security code|Sicherheitsnummer|code de sécurité|código de seguridad|código de segurança"
+)
+# Group notices that iOS writes under the group's name, with a direction mark.
+_GROUP_EVENT = re.compile(
+    r" created group | changed the subject | changed this group's icon| deleted this group's icon"
+    r"| changed the group description| changed the settings| changed their phone number"
+    r"| pinned a message| turned (?:on|off) disappearing messages"
 )
 _YOU = frozenset({"you", "You", "Du", "dich", "vous", "Vous", "te", "ti", "você", "Você"})
 _EVENTS: tuple[tuple[re.Pattern[str], int], ...] = tuple(
@@ -446,11 +486,12 @@ class _Input:
         return fh, close
 
     def blocks(
-        self, limit: int | None = None, as_text: bool = False
+        self, limit: int | None = None, as_text: bool = False, first: int = BLOCK
     ) -> Iterator[tuple[int, list[str], int]]:
         """Yield ``(first line number, lines, bytes done)``, decoding strictly.
 
-        With ``as_text`` each block is one string of whole lines (LF line ends) instead.
+        With ``as_text`` each block is one string of whole lines (LF line ends) instead. The
+        first block reads ``first`` bytes, the others ``BLOCK``.
         """
         src = self.source
         enc = src.encoding
@@ -471,9 +512,11 @@ class _Input:
             line_no = 1
             done = 0
             rest = b""
+            size = first
             while True:
                 try:
-                    chunk = fh.read(BLOCK)
+                    chunk = fh.read(size)
+                    size = BLOCK
                 except ZIP_ERRORS as e:
                     raise src.error(
                         f"the zip archive is damaged ({e})",
@@ -552,7 +595,9 @@ def resolve_date_order(source: Source, inp: _Input, style: Style, rx: re.Pattern
     i1 = rx.groupindex["d1"] if not style.year_first else rx.groupindex["d2"]
     i2 = rx.groupindex["d2"] if not style.year_first else rx.groupindex["d3"]
     match = rx.match
-    for _, lines, _ in inp.blocks():
+    dates: list[tuple[int, int, int]] = []
+    iy = rx.groupindex.get("d3") if not style.year_first else None
+    for _, lines, _ in inp.blocks(first=1 << 16):
         for line in lines:
             m = match(line)
             if m is None:
@@ -561,8 +606,23 @@ def resolve_date_order(source: Source, inp: _Input, style: Style, rx: re.Pattern
                 return a
             if int(m.group(i2)) > 12:
                 return b
+            if iy is not None:
+                d = (int(m.group(iy)), int(m.group(i1)), int(m.group(i2)))
+                if not dates or dates[-1] != d:
+                    dates.append(d)
     if style.year_first:
         return "ymd"
+    # No day above 12: an export lists messages in time order, so when only one reading of
+    # the dates keeps them in order, that reading is the phone's.
+    in_order = {
+        order: all(x <= y for x, y in zip(keys, keys[1:], strict=False))
+        for order, keys in (
+            ("mdy", [(yr, f1, f2) for yr, f1, f2 in dates]),
+            ("dmy", [(yr, f2, f1) for yr, f1, f2 in dates]),
+        )
+    }
+    if in_order["dmy"] != in_order["mdy"]:
+        return "dmy" if in_order["dmy"] else "mdy"
     raise source.error(
         "the dates in this chat could be day/month or month/day: no day above 12 settles it",
         field="--date-order",
@@ -630,7 +690,7 @@ def parse_whatsapp(source: Source) -> Iterator[Batch]:
     """Stream a WhatsApp export as items and membership interactions (see the module docs)."""
     inp = _Input(source)
     head_lines: list[str] = []
-    for _, lines, _ in inp.blocks(limit=1 << 16):
+    for _, lines, _ in inp.blocks(limit=1 << 16, first=1 << 16):
         head_lines.extend(lines)
     style = detect_style(head_lines[:400])
     if style is None:
@@ -665,283 +725,474 @@ def _parse(
     container_kind: str,
     you: str,
 ) -> Iterator[Batch]:
-    gi = [rx.groupindex[g] - 1 for g in _GROUPS]
-    i_lm, i_d1, i_d2, i_era, i_d3, i_ap0, i_h, i_mi, i_s, i_ap = gi
-    i_rest = rx.groups  # the group added after the header (see finditer below)
+    """The parse loop: each block of text is cut at its headers by one ``re.split``.
+
+    The split gives, per message, the header's date and time strings, the rest of the header
+    line (already cut at a plain ``Name: ``) and the text up to the next header (its
+    continuation lines). Columns are then built list-wise: times from caches keyed on the date
+    and time strings, authors from a cache, ids from one hash each. Only the messages that are
+    not a plain one-line ``Name: text`` (system lines, media, deleted, direction marks,
+    several lines) go through the message rules one by one, in ``_classify``. The last message
+    of a block is carried into the next block, which may hold its continuation lines.
+    """
+    split = style.regex("coarse").split
+    crx = style.regex("coarse")
+    stride = crx.groups + 1
+    o_lm, o_date, o_time, o_sec, o_tail, o_rest, o_a, o_b, o_x = (
+        crx.groupindex[g] for g in ("lm", "date", "time", "sec", "tail", "rest", "a", "b", "x")
+    )
+    date_rx, time_rx = style.regex("date"), style.regex("time")
     ampm_words = {k.lower(): v for k, v in {**AMPM_AFTER, **AMPM_BEFORE}.items()}
-    # positions of (year, month, day) among (d1, d2, d3)
     p_y, p_mo, p_d = {
-        "dmy": (i_d3, i_d2, i_d1),
-        "mdy": (i_d3, i_d1, i_d2),
-        "ymd": (i_d1, i_d2, i_d3),
-        "ydm": (i_d1, i_d3, i_d2),
+        "dmy": ("d3", "d2", "d1"),
+        "mdy": ("d3", "d1", "d2"),
+        "ymd": ("d1", "d2", "d3"),
+        "ydm": ("d1", "d3", "d2"),
     }[order]
     tz = source.tz
     utc = dt.UTC
-    # Per local day: (naive epoch of local midnight, UTC offset in seconds), the offset being
-    # None on a day when the zone changes offset (those times are converted one by one).
-    day_cache: dict[tuple[str, str, str, str | None], tuple[int, int | None]] = {}
-    author_cache: dict[str, str] = {}
-    occurrences: dict[tuple[int, str], int] = {}
-    known_authors: set[str] = set()
     has_ampm = style.ampm
-
-    c_pid: list[str] = []
-    c_author: list[str | None] = []
-    c_created: list[int] = []
-    c_kind: list[str] = []
-    c_text: list[str | None] = []
-    c_line: list[int] = []
-    c_raw: list[str] = []
+    # date string -> (naive epoch of local midnight, UTC offset or None on a day the zone
+    # changes offset) or the error; time string -> seconds of the day or the error
+    dcache: dict[str, tuple[int, int | None] | Exception] = {}
+    tcache: dict[str, int | Exception] = {}
+    dbase: dict[str, int] = {}  # date string -> UTC epoch of local midnight (fixed-offset days)
+    tsec: dict[str, int] = {}
+    author_cache: dict[str | None, str | None] = {None: None}
+    occurrences: dict[int, int] = {}  # (epoch << 64 | hash) -> messages seen
+    deferred: list[tuple[list[int], list[int]]] = []  # (epochs, hashes) not yet in occurrences
+    latest = -(1 << 62)  # the latest epoch of the messages so far
     edges: list[dict[str, Any]] = []
     rejects: list[Reject] = []
+    consts = {
+        k: pa.scalar(v, pa.string())
+        for k, v in (
+            ("platform", PLATFORM),
+            ("container", slug),
+            ("container_kind", container_kind),
+            ("author_kind", "person"),
+        )
+    }
 
-    def day_of(key: tuple[str, str, str, str | None]) -> tuple[int, int | None]:
-        hit = day_cache.get(key)
-        if hit is None:
-            y, mo, d, era = key
-            day = dt.date(_year(y, era), int(mo), int(d))
+    tsep = style.tsep
+
+    def parse_time(key: str) -> int | Exception:
+        m = time_rx.match(key)
+        try:
+            if m is None:
+                raise ValueError(f"time {key!r}")
+            hour, minute = int(m["h"]), int(m["mi"])
+            sec = int(m["s"]) if m["s"] else 0
+            if has_ampm:
+                ap = m["ap"] or m["ap0"]
+                if ap:
+                    pm = ampm_words.get(ap.lower().replace("\u00a0", " ").replace("\u202f", " "))
+                    if pm is None or hour > 12:
+                        raise ValueError(f"hour {hour} with {ap}")
+                    if pm and hour != 12:
+                        hour += 12
+                    elif not pm and hour == 12:
+                        hour = 0
+            if hour > 23 or minute > 59 or sec > 59:
+                raise ValueError(f"time {hour}:{minute:02d}:{sec:02d}")
+        except ValueError as e:
+            return e
+        return hour * 3600 + minute * 60 + sec
+
+    def parse_date(key: str) -> tuple[int, int | None] | Exception:
+        m = date_rx.match(key)
+        try:
+            if m is None:
+                raise ValueError(f"date {key!r}")
+            day = dt.date(_year(m[p_y], m["era"]), int(m[p_mo]), int(m[p_d]))
             naive = (day.toordinal() - 719163) * 86400
             start = dt.datetime(day.year, day.month, day.day, 0, 0, tzinfo=tz).utcoffset()
             end = dt.datetime(day.year, day.month, day.day, 23, 59, tzinfo=tz).utcoffset()
-            off = int(start.total_seconds()) if start == end and start is not None else None
-            hit = day_cache[key] = (naive, off)
-        return hit
+        except (ValueError, OverflowError) as e:
+            return e
+        off = int(start.total_seconds()) if start == end and start is not None else None
+        return naive, off
 
-    def clean_author(raw: str) -> str:
-        a = author_cache.get(raw)
-        if a is None:
-            a = author_cache[raw] = raw.translate(_NO_MARKS).strip()
-            known_authors.add(raw)
-        return a
+    def stamp_of(date: str, time: str) -> int | Exception:
+        """The UTC epoch of one header (the slow way, for days the offset changes)."""
+        secs = tcache.get(time)
+        if secs is None:
+            secs = tcache[time] = parse_time(time)
+        if isinstance(secs, Exception):
+            return secs
+        day = dcache[date]
+        if isinstance(day, Exception):
+            return day
+        naive, off = day
+        if off is not None:
+            return naive + secs - off
+        d = dt.datetime.fromtimestamp(naive, utc)
+        h, rem = divmod(secs, 3600)
+        try:
+            local = dt.datetime(d.year, d.month, d.day, h, *divmod(rem, 60), tzinfo=tz)
+            return int(local.timestamp())
+        except (ValueError, OverflowError) as e:
+            return e
 
-    def emit(line_no: int, stamp: int, lm: str | None, rest: str, cont: list[str]) -> None:
-        while cont and not cont[-1].strip():
-            cont.pop()  # blank lines at the end of a message (or of the file) are layout
-        full = rest if not cont else rest + "\n" + "\n".join(cont)
-        h = hashlib.blake2b(full.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
-        okey = (stamp, h)
-        n = occurrences.get(okey, 0)
-        occurrences[okey] = n + 1
-        pid = f"{chat_pid}/{stamp}/{h}/{n}"
-        raw_text = full if len(full) <= 4000 else full[:4000]
-        # who wrote it
-        i = rest.find(": ")
-        author = None
-        if 0 < i <= 100 and rest.find('"', 0, i) < 0 and rest.find("“", 0, i) < 0:
-            author, body = rest[:i], rest[i + 2 :]
-        elif rest.endswith(":") and 0 < len(rest) <= 101 and '"' not in rest:
-            author, body = rest[:-1], ""
-        else:
-            j = rest.find(":")
-            if j > 0 and rest[:j] in known_authors:
-                author, body = rest[:j], rest[j + 1 :]
-            else:
-                body = rest
-        kind = "message"
-        text: str | None
-        if author is None:
-            kind, text = "system", body.translate(_NO_MARKS).strip()
-        elif lm or (body and body[0] in "\u200e\u200f"):
-            # iOS marks media, deleted and system lines with a direction mark
-            caption = "\n".join(cont) if cont else None
-            clean = body.translate(_NO_MARKS).strip()
-            if lm or "<attached:" in body:
-                kind = "media"
-                k = max(body.rfind("\u200e"), body.rfind("\u200f"))
-                pre = body[:k].translate(_NO_MARKS).strip() if k > 0 else ""
-                text = "\n".join(p for p in (pre, caption) if p) or None
-            elif _ATTACHED.match(clean):
-                kind, text = "media", caption
-            elif clean in DELETED:
-                kind, text = "deleted", None
-            elif "://" in clean:
-                text = clean if caption is None else clean + "\n" + caption
-            else:
-                kind, text = "system", clean
-        elif body in MEDIA_OMITTED:
-            kind, text = "media", "\n".join(cont) if cont else None
-        elif not cont and body in DELETED:
-            kind, text = "deleted", None
-        elif body.endswith(")") and _ATTACHED.match(body) is not None:
-            kind, text = "media", "\n".join(cont) if cont else None
-        elif body.endswith(".") and len(body) > 30 and _NOTICE.search(body) is not None:
-            kind, text = "system", body
-        else:
-            text = body if not cont else body + "\n" + "\n".join(cont)
-        if kind == "system":
-            author = None
-            events = membership_events(text or "")
-            if events:
-                for person, w in events:
-                    ref = you if person == "you" else person
-                    edges.append(
-                        dict(
-                            platform=PLATFORM,
-                            kind="membership",
-                            source=ref,
-                            source_kind="person",
-                            source_name=ref,
-                            target=slug,
-                            target_kind=container_kind,
-                            container=slug,
-                            item_id=pid,
-                            created_at=dt.datetime.fromtimestamp(stamp, utc),
-                            weight=float(w),
-                            _locator=f"line {line_no}",
-                            _raw=raw_text,
-                        )
+    def chunk(text: str, line0: int, final: bool, started: bool) -> tuple[str, int]:
+        """Parse the messages of ``text`` (all but the last unless ``final``): the carry."""
+        parts = split(text)
+        n = (len(parts) - 1) // stride
+        pre = parts[0]
+        if not started and pre:
+            for k, line in enumerate(pre.split("\n")):
+                if line.strip():
+                    raise source.error(
+                        "this does not look like a WhatsApp chat export: the first line has no "
+                        "date and time header",
+                        locator=f"line {line0 + k}",
+                        hint="expected lines like '18/03/2022, 14:56 - Name: text'",
                     )
-                return
+        if n == 0:
+            return "", line0 + pre.count("\n")
+        bets = parts[stride::stride]
+        nl = list(map(str.count, bets, repeat("\n")))
+        first = line0 + pre.count("\n")
+        line_nos = list(accumulate(nl, initial=first))
+        carry = ""
+        if not final:
+            end = len(text) - len(bets[-1])
+            carry = text[text.rfind("\n", 0, end) + 1 :]
+            n -= 1
+            del parts[1 + n * stride :]
+            del bets[n:]
+        next_line = line_nos[n]
+        if n == 0:
+            return carry, next_line
+        lms = parts[o_lm::stride]
+        dates = parts[o_date::stride]
+        times = parts[o_time::stride]
+        rests = parts[o_rest::stride]
+        auth = parts[o_a::stride]
+        bodies = parts[o_b::stride]
+        xs = parts[o_x::stride]
+
+        # times: one parse per distinct date and minute, plus the seconds
+        secs = parts[o_sec::stride]
+        tails = parts[o_tail::stride]
+        mins = times if tails.count("") == n else list(map(add, times, tails))
+        for key in set(mins).difference(tcache):
+            v = tcache[key] = parse_time(key)
+            if not isinstance(v, Exception):
+                tsec[key] = v
+        for key in set(dates).difference(dcache):
+            d = dcache[key] = parse_date(key)
+            if not isinstance(d, Exception) and d[1] is not None:
+                dbase[key] = d[0] - d[1]
+        bad: dict[int, Exception] = {}
+        sv: list[int] | None = None
+        ok = dbase.keys() >= set(dates) and tsec.keys() >= set(mins)
+        if ok and secs.count(None) != n:
+            try:
+                sv = list(map(int, secs))
+            except TypeError:  # some headers without seconds
+                sv = [int(x) if x else 0 for x in secs]
+            ok = max(sv) <= 59
+        if ok:
+            stamps: list[Any] = list(
+                map(add, map(dbase.__getitem__, dates), map(tsec.__getitem__, mins))
+            )
+            if sv is not None:
+                stamps = list(map(add, stamps, sv))
         else:
-            author = clean_author(author)  # type: ignore[arg-type]
-        c_pid.append(pid)
-        c_author.append(author)
-        c_created.append(stamp * 1_000_000)
-        c_kind.append(kind)
-        c_text.append(text)
-        c_line.append(line_no)
-        c_raw.append(raw_text)
+            stamps = []
+            for k, (d, t) in enumerate(zip(dates, mins, strict=True)):
+                v = dbase.get(d)
+                w = tsec.get(t)
+                x = secs[k]
+                if v is not None and w is not None and (x is None or int(x) <= 59):
+                    stamps.append(v + w + (int(x) if x else 0))
+                    continue
+                full_time = t if x is None else times[k] + tsep + x + tails[k]
+                st = stamp_of(d, full_time)
+                if isinstance(st, Exception):
+                    bad[k] = st
+                    stamps.append(None)
+                else:
+                    stamps.append(st)
+
+        # continuation lines: the text of a message runs to the next header
+        conts: dict[int, list[str]] = {}
+        fulls = rests
+        several = [] if bets.count("\n") == n else [k for k, b in enumerate(bets) if len(b) > 1]
+        for k in several:
+            cont = bets[k][1:].split("\n")
+            if cont[-1] == "":
+                cont.pop()
+            if k in bad:
+                conts[k] = cont
+                continue
+            while cont and not cont[-1].strip():
+                cont.pop()  # blank lines at the end of a message (or of the file) are layout
+            if cont:
+                conts[k] = cont
+                if fulls is rests:
+                    fulls = list(rests)
+                fulls[k] = rests[k] + "\n" + "\n".join(cont)
+        if bad:
+            lines = text.split("\n")
+            for k, e in bad.items():
+                raw = "\n".join([lines[line_nos[k] - line0], *conts.pop(k, ())])
+                rejects.append(
+                    Reject(
+                        f"line {line_nos[k]}",
+                        "bad-date",
+                        f"the date or time in the header is impossible ({e})",
+                        raw[:4000],
+                    )
+                )
+
+        # ids: <chat>/<epoch>/<hash of the text>/<n-th identical message in that second>
+        # the text came from a strict decode: it holds no lone surrogates
+        enc = list(map(str.encode, fulls))
+        hs = list(map(or_, map(lshift, map(zlib.crc32, enc), repeat(32)), map(zlib.adler32, enc)))
+        nonlocal latest
+        secs = [0 if s is None else s for s in stamps] if bad else stamps
+        if not bad and secs[0] > latest and all(map(lt, secs, islice(secs, 1, None))):
+            # every message in its own second, all after the ones before: each is the first
+            # of its (second, hash); their keys are only stored if a later block needs them
+            counts = None
+            deferred.append((secs, hs))
+            latest = secs[-1]
+            if sum(len(d[0]) for d in deferred) > 200_000:
+                deferred[:] = [d for d in deferred if d[0][-1] >= latest - 86400]
+        else:
+            for d_secs, d_hs in deferred:
+                occurrences.update(
+                    dict.fromkeys(map(or_, map(lshift, d_secs, repeat(64)), d_hs), 1)
+                )
+            deferred.clear()
+            keys = list(map(or_, map(lshift, secs, repeat(64)), hs))  # (epoch, hash) as one int
+            for k in bad:
+                keys[k] = -1
+            ukeys = set(keys)
+            if not bad and len(ukeys) == n and occurrences.keys().isdisjoint(ukeys):
+                occurrences.update(dict.fromkeys(keys, 1))
+                counts = None
+            else:
+                counts = []
+                for key in keys:
+                    c = occurrences.get(key, 0)
+                    occurrences[key] = c + 1
+                    counts.append(c)
+            latest = max(latest, max(secs))
+        pid_arr = pc.binary_join_element_wise(
+            chat_pid,
+            pa.array(secs, pa.int64()).cast(pa.string()),
+            pa.array(hs, pa.uint64()).cast(pa.string()),
+            "0" if counts is None else pa.array(counts, pa.int64()).cast(pa.string()),
+            "/",
+        )
+        if len(occurrences) > 200_000:
+            # ids only need the count within one second: keep the recent seconds only
+            last = max(secs) - 86400
+            for key in [key for key in occurrences if key >> 64 < last]:
+                del occurrences[key]
+
+        # the plain messages ("Name: text" on one line) are done; the others, one by one
+        authors: list[str | None] = auth
+        kinds: list[str] | None = None
+        texts: list[str | None] = bodies
+        drop: set[int] = set(bad)
+        cand_set = set(conts)
+        if lms.count("") != n:  # a direction mark before the header (iOS media)
+            cand_set.update(k for k, lm in enumerate(lms) if lm)
+        if None in auth:  # no plain "Name: " (system lines, marks or quotes in the name ...)
+            cand_set.update(k for k, a in enumerate(auth) if a is None)
+        if xs.count(None) != n:  # ends with ")", "." or ">"
+            cand_set.update(k for k, x in enumerate(xs) if x is not None)
+        if not DELETED.isdisjoint(bodies):
+            cand_set.update(k for k, b in enumerate(bodies) if b in DELETED)
+        if cand_set:
+            authors, texts, kinds = list(auth), list(bodies), ["message"] * n
+            late: dict[str, int] = {}  # raw author -> first row (among the ones done one by one)
+            early: dict[str, int] | None = None
+
+            def is_known(name: str, k: int) -> bool:
+                nonlocal early
+                if name in author_cache or late.get(name, n) < k:
+                    return True
+                if early is None:
+                    early = {}
+                    for j in range(n - 1, -1, -1):
+                        if j not in cand_set and j not in bad:
+                            early[auth[j]] = j  # type: ignore[index]
+                return early.get(name, n) < k
+
+            for k in sorted(cand_set):
+                if k in drop:
+                    continue
+                rest = rests[k]
+                author, kind, txt = _classify(rest, conts.get(k), lms[k], is_known, k)
+                if kind == "system":
+                    events = membership_events(txt or "")
+                    if events:
+                        full = fulls[k]
+                        for person, w in events:
+                            ref = you if person == "you" else person
+                            edges.append(
+                                dict(
+                                    platform=PLATFORM,
+                                    kind="membership",
+                                    source=ref,
+                                    source_kind="person",
+                                    source_name=ref,
+                                    target=slug,
+                                    target_kind=container_kind,
+                                    container=slug,
+                                    item_id=pid_arr[k].as_py(),
+                                    created_at=dt.datetime.fromtimestamp(stamps[k], utc),
+                                    weight=float(w),
+                                    _locator=f"line {line_nos[k]}",
+                                    _raw=full if len(full) <= 4000 else full[:4000],
+                                )
+                            )
+                        drop.add(k)
+                        continue
+                    author = None
+                elif author not in late:
+                    late[author] = k  # type: ignore[index]
+                authors[k], kinds[k], texts[k] = author, kind, txt
+
+        # authors: cleaned once per distinct name
+        for a in set(authors).difference(author_cache):
+            author_cache[a] = a.translate(_NO_MARKS).strip()  # type: ignore[union-attr]
+        clean = list(map(author_cache.__getitem__, authors))
+        raws = fulls
+        if max(map(len, fulls)) > 4000:
+            raws = [f if len(f) <= 4000 else f[:4000] for f in fulls]
+        author_arr = pa.array(clean, pa.string())
+        lines_arr = pa.array(line_nos[:n], pa.int64()).cast(pa.string())
+        arrays: dict[str, Any] = {k: pa.repeat(v, n) for k, v in consts.items()}
+        arrays.update(
+            {
+                "platform_id": pid_arr,
+                "author": author_arr,
+                "author_name": author_arr,
+                "created_at": pc.multiply(pa.array(stamps, pa.int64()), 1_000_000).cast(_TS),
+                "kind": pa.repeat(pa.scalar("message", pa.string()), n)
+                if kinds is None
+                else pa.array(kinds, pa.string()),
+                "text": pa.array(texts, pa.string()),
+                "_locator": pc.binary_join_element_wise("line", lines_arr, " "),
+                "_raw": pa.array(raws, pa.string()),
+            }
+        )
+        table = pa.table(arrays)
+        if drop:
+            table = table.filter(pa.array([k not in drop for k in range(n)]))
+        tables.append(table)
+        return carry, next_line
+
+    tables: list[pa.Table] = []
 
     def flush(done: int) -> Batch:
-        n = len(c_pid)
         rows: dict[str, Any] = {}
-        if n:
-            arrays = {
-                k: pa.repeat(pa.scalar(v, pa.string()), n)
-                for k, v in (
-                    ("platform", PLATFORM),
-                    ("container", slug),
-                    ("container_kind", container_kind),
-                    ("author_kind", "person"),
-                )
-            }
-            author = pa.array(c_author, pa.string())
-            lines = pa.array(c_line, pa.int64()).cast(pa.string())
-            arrays.update(
-                {
-                    "platform_id": pa.array(c_pid, pa.string()),
-                    "author": author,
-                    "author_name": author,
-                    "created_at": pa.array(c_created, _TS),
-                    "kind": pa.array(c_kind, pa.string()),
-                    "text": pa.array(c_text, pa.string()),
-                    "_locator": pc.binary_join_element_wise("line", lines, " "),
-                    "_raw": pa.array(c_raw, pa.string()),
-                }
-            )
-            rows["items"] = pa.table(arrays)
+        if tables:
+            rows["items"] = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
         if edges:
             rows["interactions"] = list(edges)
         batch = Batch(
             rows=rows, rejects=list(rejects), bytes_done=int(done * source.size / inp.size)
         )
-        for col in (c_pid, c_author, c_created, c_kind, c_text, c_line, c_raw, edges, rejects):
+        for col in (tables, edges, rejects):
             col.clear()
         return batch
 
-    finditer = re.compile(rx.pattern + r"(?P<rest>[^\n]*)", rx.flags | re.MULTILINE).finditer
-    cur: tuple[int, int, str | None, str] | None = None
-    cont: list[str] = []
-    bad: list[Any] | None = None  # a rejected header, which swallows its continuation lines
+    carry = ""
+    carry_line = 1
     started = False
     done = 0
-    pending = 0
-    last_stamp = 0
-
-    def between(seg: str, line_no: int) -> None:
-        """Lines that are not headers: they continue the message (or the rejected header)."""
-        lines = seg.split("\n")
-        if lines[-1] == "":
-            lines.pop()
-        if cur is not None:
-            cont.extend(lines)
-        elif bad is not None:
-            bad[1].extend(lines)
-        elif not started:
-            for k, line in enumerate(lines):
-                if line.strip():
-                    raise source.error(
-                        "this does not look like a WhatsApp chat export: the first line has no "
-                        "date and time header",
-                        locator=f"line {line_no + k}",
-                        hint="expected lines like '18/03/2022, 14:56 - Name: text'",
-                    )
-
     for line_no, text, done in inp.blocks(as_text=True):  # type: ignore[misc]
-        pos = 0
-        for m in finditer(text):  # type: ignore[arg-type]
-            start = m.start()
-            if start > pos:
-                seg = text[pos:start]
-                between(seg, line_no)  # type: ignore[arg-type]
-                line_no += seg.count("\n")  # type: ignore[attr-defined]
-            pos = m.end() + 1
-            started = True
-            if cur is not None:
-                emit(*cur, cont)
-                cont = []
-                pending += 1
-                cur = None
-            elif bad is not None:
-                rejects.append(Reject(bad[0], "bad-date", bad[2], "\n".join(bad[1])[:4000]))
-                pending += 1
-                bad = None
-            g = m.groups()
-            try:
-                hour = int(g[i_h])
-                minute = int(g[i_mi])
-                sec = int(g[i_s]) if g[i_s] else 0
-                if has_ampm:
-                    ap = g[i_ap] or g[i_ap0]
-                    if ap:
-                        pm = ampm_words.get(
-                            ap.lower().replace("\u00a0", " ").replace("\u202f", " ")
-                        )
-                        if pm is None or hour > 12:
-                            raise ValueError(f"hour {hour} with {ap}")
-                        if pm and hour != 12:
-                            hour += 12
-                        elif not pm and hour == 12:
-                            hour = 0
-                if hour > 23 or minute > 59 or sec > 59:
-                    raise ValueError(f"time {hour}:{minute:02d}:{sec:02d}")
-                naive, off = day_of((g[p_y], g[p_mo], g[p_d], g[i_era]))
-                if off is not None:
-                    stamp = naive + hour * 3600 + minute * 60 + sec - off
-                else:
-                    d = dt.datetime.fromtimestamp(naive, utc)
-                    stamp = int(
-                        dt.datetime(
-                            d.year, d.month, d.day, hour, minute, sec, tzinfo=tz
-                        ).timestamp()
-                    )
-            except (ValueError, OverflowError) as e:
-                bad = [
-                    f"line {line_no}",
-                    [m.group(0)],
-                    f"the date or time in the header is impossible ({e})",
-                ]
-                line_no += 1
-                continue
-            cur = (line_no, stamp, g[i_lm], g[i_rest])
-            line_no += 1
-            last_stamp = stamp
-            if pending >= BATCH:
-                yield flush(done)
-                pending = 0
-                if len(occurrences) > 200_000:
-                    # ids only need the count within one second: keep the recent seconds only
-                    for key in [key for key in occurrences if key[0] < last_stamp - 86400]:
-                        del occurrences[key]
-        if pos < len(text):
-            seg = text[pos:]
-            between(seg, line_no)  # type: ignore[arg-type]
-            line_no += seg.count("\n")  # type: ignore[attr-defined]
-    if cur is not None:
-        emit(*cur, cont)
-    elif bad is not None:
-        rejects.append(Reject(bad[0], "bad-date", bad[2], "\n".join(bad[1])[:4000]))
-    if not started:
+        if carry:
+            text = carry + text  # type: ignore[operator]
+            line_no = carry_line
+        carry, carry_line = _no_gc(chunk, text, line_no, False, started)
+        started = started or bool(carry)
+        if tables or edges or rejects:
+            yield flush(done)
+    if carry:
+        _no_gc(chunk, carry, carry_line, True, True)
+    elif not started:
         raise source.error("the chat export holds no messages", hint="export the chat again")
     yield flush(done)
+
+
+def _no_gc(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` with the cyclic garbage collector paused: a block makes some hundred
+    thousand small objects and no cycles, and collections during it would only rescan them."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        return fn(*args)
+    finally:
+        if was:
+            gc.enable()
+
+
+def _classify(
+    rest: str,
+    cont: list[str] | None,
+    lm: str,
+    is_known: Callable[[str, int], bool],
+    k: int,
+) -> tuple[str | None, str, str | None]:
+    """``(author, kind, text)`` of a message from the rest of its header line and its other lines."""
+    i = rest.find(": ")
+    author = None
+    if 0 < i <= 100 and rest.find('"', 0, i) < 0 and rest.find("“", 0, i) < 0:
+        author, body = rest[:i], rest[i + 2 :]
+    elif rest.endswith(":") and 0 < len(rest) <= 101 and '"' not in rest:
+        author, body = rest[:-1], ""
+    else:
+        j = rest.find(":")
+        if j > 0 and is_known(rest[:j], k):
+            author, body = rest[:j], rest[j + 1 :]
+        else:
+            body = rest
+    kind = "message"
+    text: str | None
+    if author is None:
+        kind, text = "system", body.translate(_NO_MARKS).strip()
+    elif lm or (body and body[0] in "\u200e\u200f"):
+        # iOS marks media, deleted and system lines with a direction mark
+        caption = "\n".join(cont) if cont else None
+        clean = body.translate(_NO_MARKS).strip()
+        if lm and (clean in DELETED or clean.rstrip(".") in DELETED):
+            kind, text = "deleted", None
+        elif (
+            lm
+            and not cont
+            and (membership_events(clean) or _NOTICE.search(clean) or _GROUP_EVENT.search(clean))
+        ):
+            # iOS writes a group's notices under the group's name, marked like media
+            return None, "system", clean
+        elif lm or "<attached:" in body:
+            kind = "media"
+            j = max(body.rfind("\u200e"), body.rfind("\u200f"))
+            pre = body[:j].translate(_NO_MARKS).strip() if j > 0 else ""
+            text = "\n".join(p for p in (pre, caption) if p) or None
+        elif _ATTACHED.match(clean):
+            kind, text = "media", caption
+        elif clean in DELETED:
+            kind, text = "deleted", None
+        elif "://" in clean:
+            text = clean if caption is None else clean + "\n" + caption
+        else:
+            kind, text = "system", clean
+    elif body in MEDIA_OMITTED:
+        kind, text = "media", "\n".join(cont) if cont else None
+    elif not cont and body in DELETED:
+        kind, text = "deleted", None
+    elif body.endswith(")") and _ATTACHED.match(body) is not None:
+        kind, text = "media", "\n".join(cont) if cont else None
+    elif body.endswith(".") and len(body) > 30 and _NOTICE.search(body) is not None:
+        kind, text = "system", body
+    else:
+        text = body if not cont else body + "\n" + "\n".join(cont)
+    return author, kind, text
