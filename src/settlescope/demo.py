@@ -17,7 +17,7 @@ from rich.console import Console
 from settlescope.importers import load_builtin
 from settlescope.importers.base import REGISTRY
 from settlescope.importers.run import import_file
-from settlescope.study.setup import open_study
+from settlescope.study.setup import default_key_path, open_study
 
 
 def plan_imports(study_dir: Path) -> list[dict[str, Any]]:
@@ -55,7 +55,6 @@ def run_demo(
     console: Console | None = None,
     progress_console: Console | None = None,
 ) -> dict[str, Any]:
-    from settlescope.cli.main import _key_beside
     from settlescope.store.pseudonym import create_key
     from settlescope.synth import generate
 
@@ -71,7 +70,7 @@ def run_demo(
                 hint="give another folder: settlescope demo NEW_FOLDER",
             )
         shutil.rmtree(directory)
-    key = _key_beside(directory)
+    key = default_key_path(directory)
     console.print(f"Generating the small synthetic study in {directory} ...")
     generate(directory, size="small", seed=seed, key_file=key)
     create_key(key)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from pathlib import Path
 from typing import Annotated
@@ -25,7 +23,6 @@ from settlescope import __version__
 from settlescope.cli.app import EXIT_DATA, app, err, escape, handle_errors, out
 from settlescope.errors import UsageError
 from settlescope.importers.base import REGISTRY, ImportOptions
-from settlescope.study.model import KEY_ENV, STUDY_FILE, WORKSPACE_FILE
 
 StudyOpt = Annotated[
     Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")
@@ -326,9 +323,10 @@ def synth(
         raise UsageError(
             f"unknown size '{size}'", field="--size", hint="use small, medium or large"
         )
+    from settlescope.study.setup import default_key_path
     from settlescope.synth import generate
 
-    key = _key_beside(directory)
+    key = default_key_path(directory)
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -352,14 +350,6 @@ def synth(
     )
     out.print(f"  truth   : {escape(str(result.truth_path))}")
     out.print(f"  manifest: {escape(str(result.manifest_path))}")
-
-
-def _key_beside(directory: Path) -> Path:
-    env = os.environ.get(KEY_ENV)
-    if env:
-        return Path(env)
-    d = Path(directory).resolve()
-    return d.parent / f"{d.name}.settlescope-key"
 
 
 @app.command()
@@ -386,4 +376,4 @@ def run() -> None:
     app()
 
 
-__all__ = ["app", "run", "json", "STUDY_FILE", "WORKSPACE_FILE"]
+__all__ = ["app", "run"]
