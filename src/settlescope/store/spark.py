@@ -13,7 +13,6 @@ def local_session(warehouse: Path, *, app_name: str = "settlescope", cores: int 
     The JVM takes about 15 s to start, so callers should keep one session per process.
     """
     os.environ["SPARK_LOCAL_IP"] = "127.0.0.1"
-    os.environ.setdefault("PYARROW_IGNORE_TIMEZONE", "1")
     from pyspark.sql import SparkSession
 
     warehouse = Path(warehouse).resolve()

@@ -343,19 +343,27 @@ class Workspace:
         self._touched.add(name)
         key = KEYS[name]
         s = self.table(st)
-        staged_primary = int(s.filter(s._primary).count().to_pyarrow().as_py())
+        counts = s.aggregate(total=s.count(), primary=s._primary.sum()).to_pyarrow().to_pylist()[0]
+        staged_total, staged_primary = int(counts["total"]), int(counts["primary"] or 0)
         first = s.group_by(key).aggregate(_first=s._seq.min())
         existing = self.table(name).select(key)
         fresh = first.anti_join(existing, key)
         new = s.semi_join(fresh, [s[key] == fresh[key], s._seq == fresh._first])
-        # Count on the key columns only (cheap in a column store), then copy the rows once.
-        inserted_primary = int(new.filter(new._primary).count().to_pyarrow().as_py())
+        mixed = 0 < staged_primary < staged_total
+        # With only primary rows staged, the rows inserted are the table's growth; with a mix
+        # (records and derived edges), count the primary ones among the new rows first.
+        inserted_primary = (
+            int(new.filter(new._primary).count().to_pyarrow().as_py()) if mixed else 0
+        )
+        before = self.count(name) if not mixed else 0
         if self.engine == "duckdb":
             cols = ", ".join(f'"{c}"' for c in TABLES[name].names)
             sql = ibis.to_sql(new.select(TABLES[name].names), dialect="duckdb")
             self.duck.execute(f'INSERT INTO "{name}" ({cols}) {sql}')
         else:
             self.backend.insert(name, new.select(TABLES[name].names))
+        if not mixed and staged_primary:
+            inserted_primary = self.count(name) - before
         self._drop(st)
         self._staged.discard(st)
         return inserted_primary, staged_primary
