@@ -27,6 +27,8 @@ demo: install
 	$(BIN)/settlescope demo demo-study
 
 test: install system-deps
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	SPARK_LOCAL_IP=127.0.0.1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 lint: install

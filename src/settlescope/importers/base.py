@@ -12,7 +12,6 @@ and may carry ``_raw`` (its source text), so the framework can reject it with it
 from __future__ import annotations
 
 import codecs
-import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -376,12 +375,3 @@ def detect_format(path: Path) -> ImporterSpec:
 def json_text(head: bytes) -> str:
     """Decode a sniffed head for JSON tests, tolerating a BOM and a cut last character."""
     return head.decode("utf-8", errors="ignore").lstrip("\ufeff").lstrip()
-
-
-def readable(b: bytes, limit: int = 4000) -> str:
-    """Raw bytes as text for a reject's ``raw`` column (never fails)."""
-    return b[:limit].decode("utf-8", errors="replace")
-
-
-def as_stream(data: bytes) -> io.BytesIO:
-    return io.BytesIO(data)

@@ -509,7 +509,9 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
         raw_table = conv(t, locs) if len(lines) else None
         if raw_table is not None:
             # The source text is only needed for rows the framework will reject.
-            required = ("platform_id", "created_at") if mapping.table == "items" else ("source", "target")
+            required = (
+                ("platform_id", "created_at") if mapping.table == "items" else ("source", "target")
+            )
             if any(
                 c not in raw_table.column_names or raw_table.column(c).null_count for c in required
             ):

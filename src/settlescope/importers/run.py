@@ -176,7 +176,6 @@ def import_file(
     total = path.stat().st_size
     accounts_before = ws.count("accounts")
     reject_rows: list[dict[str, object]] = []
-    primary_tables: set[str] = set()
 
     def add_rejects(rejects: list[Reject]) -> None:
         for r in rejects:
@@ -221,7 +220,6 @@ def import_file(
                     summary.read += t.num_rows + len(bad)
                     if t.num_rows:
                         ws.stage(table, canonical(table, t, book, ctx))
-                        primary_tables.add(table)
                 add_rejects(batch.rejects)
                 summary.read += len(batch.rejects)
                 ws.stage("accounts", book.take_new(), primary=False)

@@ -9,7 +9,6 @@ expressions (an anti-join on the table's key) so both engines run the same logic
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -287,7 +286,9 @@ class Workspace:
             con.register("_stage_batch", data)
             try:
                 if st not in self._staged:
-                    con.execute(f'CREATE OR REPLACE TEMP TABLE "{st}" AS SELECT * FROM _stage_batch')
+                    con.execute(
+                        f'CREATE OR REPLACE TEMP TABLE "{st}" AS SELECT * FROM _stage_batch'
+                    )
                 else:
                     con.execute(f'INSERT INTO "{st}" SELECT * FROM _stage_batch')
             finally:
@@ -387,10 +388,6 @@ class Workspace:
         self._staged.discard(st)
         return n
 
-    def staged(self, name: str) -> ibis.Table | None:
-        st = f"_stage_{name}"
-        return self.table(st) if st in self._staged else None
-
     def replace_rows(self, name: str, data: pa.Table) -> None:
         """Replace a small table's whole contents (used for organizations from the study)."""
         self._touched.add(name)
@@ -426,7 +423,3 @@ class Workspace:
                 }
             out["tables"][name] = entry
         return out
-
-
-def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
