@@ -48,31 +48,41 @@ def test_refuses_a_file_that_is_not_a_workspace(tmp_path: Path) -> None:
         Workspace.open(bad)
 
 
-def test_insert_new_merges_on_the_key(tmp_path: Path) -> None:
+def test_staged_rows_merge_on_the_key_first_wins(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
-        with ws.transaction():
-            assert (
-                ws.insert_new(
-                    "items", items({"item_key": "x:1"}, {"item_key": "x:2"}, {"item_key": "x:1"})
-                )
-                == 2
+        with ws.staging(), ws.transaction():
+            ws.stage(
+                "items",
+                items(
+                    {"item_key": "x:1", "text": "first"},
+                    {"item_key": "x:2"},
+                    {"item_key": "x:1", "text": "again"},
+                ),
             )
-            assert ws.insert_new("items", items({"item_key": "x:2"}, {"item_key": "x:3"})) == 1
+            assert ws.merge_staged("items") == (2, 3)  # 2 inserted of 3 staged
+        with ws.staging(), ws.transaction():
+            ws.stage("items", items({"item_key": "x:2"}, {"item_key": "x:3"}))
+            assert ws.merge_staged("items") == (1, 2)
         assert ws.count("items") == 3
+        first = ws.duck.execute("SELECT text FROM items WHERE item_key = 'x:1'").fetchall()
+        assert first == [("first",)]
+        assert not [t for t in ws.backend.list_tables() if t.startswith("_stage_")]
 
 
 def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
-        with pytest.raises(RuntimeError), ws.transaction():
-            ws.insert_new("items", items({"item_key": "x:1"}))
+        with pytest.raises(RuntimeError), ws.staging(), ws.transaction():
+            ws.stage("items", items({"item_key": "x:1"}))
+            ws.merge_staged("items")
             raise RuntimeError("boom")
         assert ws.count("items") == 0
+        assert not [t for t in ws.backend.list_tables() if t.startswith("_stage_")]
 
 
 def test_status_breaks_down_by_wave_platform_partner(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
-        with ws.transaction():
-            ws.insert_new(
+        with ws.staging(), ws.transaction():
+            ws.stage(
                 "items",
                 items(
                     {"item_key": "a", "wave": "baseline", "platform": "x", "partner_id": "p01"},
@@ -85,6 +95,7 @@ def test_status_breaks_down_by_wave_platform_partner(tmp_path: Path) -> None:
                     {"item_key": "c", "wave": "followup", "platform": "x"},
                 ),
             )
+            ws.merge_staged("items")
         st = ws.status()["tables"]["items"]
     assert st["rows"] == 3
     assert st["by_wave"] == {"baseline": 2, "followup": 1}

@@ -535,19 +535,17 @@ def _csv_parse(source: Source, mapping: ColumnMapping) -> Iterator[Batch]:
             if e.start < len(head) - 4:  # not just a character cut at the sniff boundary
                 line = head.count(b"\n", 0, e.start) + 1
                 raise encoding_error(source, head, e, f"line {line}") from None
-    header = _header_of(Sniff(source.path, head.decode("utf-8", "replace").encode()))
-    if header is None:
+    text_head = head.decode(enc if enc != "utf8" else "utf-8", errors="replace").lstrip("\ufeff")
+    first_line = text_head.splitlines()[0] if text_head.strip() else ""
+    delim = max(",;\t", key=first_line.count)
+    header = [h.strip() for h in next(csv.reader([first_line], delimiter=delim), [])]
+    if len(header) < 2 or text_head.lstrip().startswith(("{", "[", "<")):
         raise FormatError(
             "no header row found",
             file=source.name,
             locator="line 1",
             hint="the first line must name the columns",
         )
-    text_head = head.decode(enc if enc != "utf8" else "utf-8", errors="replace").lstrip("\ufeff")
-    first_line = text_head.splitlines()[0]
-    delim = max(",;\t", key=first_line.count)
-    header = next(csv.reader([first_line], delimiter=delim))
-    header = [h.strip() for h in header]
     lower = {h.lower(): h for h in header}
     required = {"items": ("platform_id", "created_at"), "interactions": ("source", "target")}[
         mapping.table

@@ -244,24 +244,6 @@ class Workspace:
         data = data.select(TABLES[name].names).cast(TABLES[name])
         self.backend.insert(name, ibis.memtable(data))
 
-    def insert_new(self, name: str, data: pa.Table) -> int:
-        """Insert the rows whose key is not yet in the table; return how many were inserted.
-
-        Rows repeating a key inside ``data`` keep the first occurrence. This is what makes
-        imports idempotent and lets overlapping exports merge on the platform's id.
-        """
-        if data.num_rows == 0:
-            return 0
-        self._touched.add(name)
-        key = KEYS[name]
-        data = data.select(TABLES[name].names).cast(TABLES[name])
-        before = self.count(name)
-        batch = ibis.memtable(data)
-        existing = self.table(name).select(key)
-        new = batch.anti_join(existing, key).distinct(on=key, keep="first")
-        self.backend.insert(name, new.select(TABLES[name].names))
-        return self.count(name) - before
-
     # -- staged, set-based merging (imports) ---------------------------------------------
     #
     # An import stages every batch (append only, cheap), then merges each table once at the
