@@ -72,5 +72,46 @@ def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StudyFixture:
     return StudyFixture(tmp_path / "study", open_study(tmp_path / "study"))
 
 
+@pytest.fixture(scope="session")
+def demo_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small synthetic study, generated and imported once per test run.
+
+    Shared by many tests: read it, never write to it (copy it with :func:`copy_study`).
+    """
+    from settlescope.demo import run_demo
+
+    root = tmp_path_factory.mktemp("demo")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.delenv("SETTLESCOPE_KEY_FILE", raising=False)
+        run_demo(root / "study", seed=0, console=_quiet_console())
+    return root / "study"
+
+
+@pytest.fixture(scope="session")
+def measured_demo(demo_study: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the demo study with every registered measure run for both waves."""
+    from settlescope.measures.run import run_measures
+
+    target = copy_study(demo_study, tmp_path_factory.mktemp("measured") / "study")
+    opened = open_study(target)
+    with opened.workspace() as ws:
+        run_measures(ws, opened.study, study_dir=target)
+    return target
+
+
+def copy_study(src: Path, dst: Path) -> Path:
+    """Copy a study folder (its study.toml keeps pointing at the same key file)."""
+    import shutil
+
+    shutil.copytree(src, dst)
+    return dst
+
+
+def _quiet_console() -> Any:
+    from rich.console import Console
+
+    return Console(quiet=True)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")

@@ -88,6 +88,10 @@ class EncodingError(ImportRefused):
     """The file's text encoding is not what was expected."""
 
 
+class MeasureError(SettlescopeError):
+    """A measure cannot be computed on the data it was given (names what is missing)."""
+
+
 class UsageError(SettlescopeError):
     """The command was called wrongly (exit code 2)."""
 

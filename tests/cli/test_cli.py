@@ -131,3 +131,33 @@ def test_demo_ends_with_a_status_table(tmp_path: Path, monkeypatch: pytest.Monke
         ).fetchone()[0]  # type: ignore[index]
     assert content == planted
     assert st["tables"]["items"]["by_wave"].keys() == {"baseline", "followup"}
+
+
+def test_measures_lists_each_measure_with_its_metrics() -> None:
+    code, out = run("measures", "--json")
+    assert code == 0
+    docs = {d["id"]: d for d in json.loads(out)}
+    vol = docs["item-volume"]
+    assert vol["version"] == 1 and vol["family"] == "network"
+    assert {m["name"]: m["unit"] for m in vol["metrics"]}["own-share"] == "share"
+    assert "kinds" in vol["parameters"]
+
+
+def test_measure_on_an_empty_study_says_to_import_first(study_dir: Path) -> None:
+    code, out = run("measure", "--study", str(study_dir))
+    assert code == 1
+    assert "no data to measure" in out and "settlescope import" in out
+
+
+def test_measure_writes_results_and_names_unknown_families(study_dir: Path, tmp_path: Path) -> None:
+    f = tmp_path / "a.ndjson"
+    f.write_text(
+        '{"platform":"x","platform_id":"1","author":"a","created_at":"2026-01-02T00:00:00Z"}\n'
+    )
+    assert run("import", str(f), "--study", str(study_dir))[0] == 0
+    code, out = run("measure", "--study", str(study_dir), "--only", "network", "--json")
+    assert code == 0, out
+    summary = json.loads(out)
+    assert [(s["measure_id"], s["wave"]) for s in summary] == [("item-volume", "baseline")]
+    code, out = run("measure", "--study", str(study_dir), "--only", "nosuch")
+    assert code == 2 and "unknown measure or family: nosuch" in out

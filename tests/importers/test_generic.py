@@ -51,6 +51,31 @@ def test_broken_line_is_rejected_and_the_rest_loaded(study: StudyFixture, tmp_pa
     assert roots["1"] == "facebook:1"
 
 
+@pytest.mark.parametrize(
+    ("created_at", "utc"),
+    [
+        ('"2026-02-01T03:00:00Z"', dt.datetime(2026, 2, 1, 3, 0)),
+        ('"2026-02-01T03:00:00-05:00"', dt.datetime(2026, 2, 1, 8, 0)),
+        ('"2026-02-01T03:00:00+01:00"', dt.datetime(2026, 2, 1, 2, 0)),
+        ('"2026-02-01 03:00:00"', dt.datetime(2026, 2, 1, 8, 0)),  # study zone, UTC-5
+        ("1769914800", dt.datetime(2026, 2, 1, 3, 0)),  # epoch seconds
+    ],
+    ids=["zulu", "minus-5", "plus-1", "zone-less", "epoch"],
+)
+def test_times_keep_their_offset_in_a_clean_file(
+    study: StudyFixture, tmp_path: Path, created_at: str, utc: dt.datetime
+) -> None:
+    # Clean files take the reader's fast path; every line here is valid.
+    lines = "".join(
+        f'{{"platform":"x","platform_id":"{i}","author":"a","created_at":{created_at}}}\n'
+        for i in range(3)
+    )
+    s = study.import_(write(tmp_path / "t.ndjson", lines))
+    assert (s.loaded, s.rejected) == (3, 0)
+    got = {r[0].astimezone(dt.UTC) for r in study.sql("SELECT created_at FROM items")}
+    assert got == {utc.replace(tzinfo=dt.UTC)}
+
+
 def test_same_file_twice_changes_nothing(study: StudyFixture, tmp_path: Path) -> None:
     f = write(tmp_path / "a.ndjson", NDJSON)
     study.import_(f)

@@ -141,6 +141,29 @@ def test_channel_posts_keep_the_channel_public(study: StudyFixture) -> None:
     assert _one(study, "SELECT min(kind) FROM items WHERE kind <> 'service'") == "post"
 
 
+def test_a_channel_listed_by_its_numeric_id_is_the_partners_account(
+    study: StudyFixture,
+) -> None:
+    # Telegram's apps show the channel id 1292077344; the export calls it channel1292077344.
+    toml = study.dir / "study.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8") + '\n[[partners]]\nid = "p1"\nname = "P"\n'
+        '[[partners.accounts]]\nplatform = "telegram"\nhandle = "testchannel"\n'
+        'id = "1292077344"\nkind = "channel"\n',
+        encoding="utf-8",
+    )
+    study.reload()
+    study.import_(
+        TG / "tg2md_result.json",
+        fmt="telegram-json",
+        options=ImportOptions(time_zone="America/Toronto"),
+    )
+    acc = study.sql("SELECT account_key, org_id, pseudonymised FROM accounts")
+    assert acc == [("telegram:testchannel", "p1", False)]
+    got = study.sql("SELECT DISTINCT author_key, partner_id FROM items WHERE kind = 'post'")
+    assert got == [("telegram:testchannel", "p1")]
+
+
 def test_edited_message_keeps_its_original_time(study: StudyFixture) -> None:
     study.import_(
         TG / "tg2md_result.json",

@@ -101,3 +101,30 @@ def test_status_breaks_down_by_wave_platform_partner(tmp_path: Path) -> None:
     assert st["by_wave"] == {"baseline": 2, "followup": 1}
     assert st["by_platform"] == {"telegram": 1, "x": 2}
     assert st["by_partner_id"] == {"(none)": 1, "p01": 2}
+
+
+def test_a_version_1_workspace_is_migrated_and_keeps_its_rows(tmp_path: Path) -> None:
+    import duckdb
+
+    from settlescope.store.schema import MIGRATIONS
+
+    # Build a workspace exactly as schema v1 made it, with one result row in it.
+    path = tmp_path / "v1.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE settlescope_meta (key VARCHAR, value VARCHAR)")
+    for stmt in MIGRATIONS[1]:
+        con.execute(stmt)
+    con.execute("INSERT INTO settlescope_meta VALUES ('schema_version', '1')")
+    cols = [r[0] for r in con.execute("DESCRIBE results").fetchall()]
+    assert "dimension" not in cols and len(cols) == 13
+    con.execute(
+        "INSERT INTO results (measure_id, measure_version, wave, metric, value) "
+        "VALUES ('m', 1, 'baseline', 'x', 2.5)"
+    )
+    con.close()
+    with Workspace.open(path) as ws:
+        assert ws.schema_version() == 2
+        rows = ws.duck.execute("SELECT metric, value, dimension FROM results").fetchall()
+        assert rows == [("x", 2.5, None)]
+        for name in ("measure_runs", "graph_layouts", "node_attributes", "client_rows"):
+            assert ws.count(name) == 0

@@ -371,6 +371,10 @@ def demo(
     )
 
 
+# Commands defined in their own modules register on the same app when imported.
+from settlescope.cli import measure as _measure  # noqa: E402,F401
+
+
 def run() -> None:
     """Entry point of the ``settlescope`` command."""
     app()

@@ -78,6 +78,11 @@ EDGE_FIELDS = (
     "weight",
 )
 LIST_FIELDS = frozenset({"urls", "hashtags", "mentions"})
+# Fields read as text whatever they look like (times above all: see parse_generic_ndjson).
+TEXT_FIELDS = frozenset(
+    {"created_at", "text", "author_name", "source_name", "target_name", "language", "kind",
+     "container_kind", "author_kind", "source_kind", "target_kind", "platform"}
+)  # fmt: skip
 INT_FIELDS = frozenset({"reactions", "comments", "shares", "views"})
 FLOAT_FIELDS = frozenset({"weight"})
 
@@ -490,12 +495,26 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
     validate_mapping(mapping, source)
     conv = Converter(mapping, source)
     wanted = set(mapping.columns.values())
+    # Arrow's JSON reader turns ISO 8601 strings into zone-less timestamps, converting any
+    # offset to UTC: "03:00-05:00" and "08:00" would then read alike, and the study's zone
+    # would be applied to both. Text fields keep their source text, so they are read as
+    # strings; a block where one holds a number falls back to the line-by-line reader.
+    as_text = pa.schema(
+        [
+            (col, pa.string())
+            for f, col in mapping.columns.items()
+            if f in TEXT_FIELDS and "." not in col
+        ]
+    )
+    parse_opts = pj.ParseOptions(explicit_schema=as_text, unexpected_field_behavior="infer")
     for block, first_line, done in _blocks(source):
         block = _decode_block(source, block, first_line)
         rejects: list[Reject] = []
         try:
             t = pj.read_json(
-                io.BytesIO(block), read_options=pj.ReadOptions(block_size=len(block) + 1)
+                io.BytesIO(block),
+                read_options=pj.ReadOptions(block_size=len(block) + 1),
+                parse_options=parse_opts,
             )
             t = _flatten_dotted(t, wanted)
             lines = _nonblank_lines(block, first_line) if t.num_rows else []

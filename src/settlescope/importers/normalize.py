@@ -6,6 +6,7 @@ batch (far fewer than its rows), where the keyed hash is computed once per accou
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +19,7 @@ from settlescope.store.pseudonym import Pseudonymiser
 from settlescope.store.schema import TABLES
 from settlescope.study.model import Study
 
+_TELEGRAM_PEER = re.compile(r"^(?:user|channel|chat)(-?\d+)$")
 PUBLIC_KINDS = frozenset({"group", "channel", "page", "organization"})
 SEP = "\x1f"
 
@@ -60,6 +62,12 @@ class AccountBook:
             return hit
         norm = ref.lower().lstrip("@")
         org = self.orgs.get((platform, norm))
+        if org is None and platform == "telegram":
+            # Telegram refers to peers as user<id>, channel<id> or chat<id>; a study lists
+            # the bare numeric id that Telegram shows in its apps.
+            m = _TELEGRAM_PEER.match(norm)
+            if m:
+                org = self.orgs.get((platform, m.group(1)))
         if org is not None:
             org_id, acc = org
             key = f"{platform}:{acc.handle.lower().lstrip('@')}"

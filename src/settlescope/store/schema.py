@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TS = pa.timestamp("us", tz="UTC")
 STR = pa.string()
@@ -264,6 +264,67 @@ TABLES: dict[str, pa.Schema] = {
             ("n", I64),
             ("unit", STR),
             ("computed_at", TS),
+            # v2: a breakdown within the scope (month, platform, category ...), so one measure
+            # can report e.g. posts per month without encoding the month in the metric name.
+            ("dimension", STR),
+            ("category", STR),
+        ]
+    ),
+    # v2: one row per measure run (measure, version, parameters, wave), for provenance and
+    # to tell whether results are stale against the imports they were computed from.
+    "measure_runs": pa.schema(
+        [
+            ("measure_id", STR),
+            ("measure_version", I64),
+            ("params_hash", STR),
+            ("params", STR),
+            ("wave", STR),
+            ("started_at", TS),
+            ("finished_at", TS),
+            ("rows", I64),
+            ("inputs_fingerprint", STR),
+            ("status", STR),
+        ]
+    ),
+    # v2: node positions of a network map, computed once and kept so maps stay stable.
+    "graph_layouts": pa.schema(
+        [
+            ("layout_id", STR),
+            ("account_key", STR),
+            ("x", F64),
+            ("y", F64),
+            ("algorithm", STR),
+            ("seed", I64),
+            ("computed_at", TS),
+        ]
+    ),
+    # v2: per-account memberships and positions computed by measures (community of a node,
+    # its k-core ...), too many to keep as result rows.
+    "node_attributes": pa.schema(
+        [
+            ("measure_id", STR),
+            ("measure_version", I64),
+            ("params_hash", STR),
+            ("wave", STR),
+            ("scope", STR),
+            ("scope_id", STR),
+            ("account_key", STR),
+            ("attribute", STR),
+            ("value", F64),
+            ("label", STR),
+        ]
+    ),
+    # v2: client-level rows, kept only when the study opts in (privacy.store_client_rows).
+    "client_rows": pa.schema(
+        [
+            ("record_key", STR),
+            ("partner_id", STR),
+            ("client_ref", STR),
+            ("period_start", pa.date32()),
+            ("period_end", pa.date32()),
+            ("attributes", STR),
+            ("wave", STR),
+            ("run_id", STR),
         ]
     ),
 }
@@ -276,6 +337,7 @@ KEYS: dict[str, str] = {
     "audience": "audience_key",
     "audience_breakdown": "breakdown_key",
     "client_records": "record_key",
+    "client_rows": "record_key",
 }
 
 _DUCK_TYPES = {
@@ -300,8 +362,36 @@ def empty(name: str) -> pa.Table:
     return TABLES[name].empty_table()
 
 
+# Tables as schema v1 created them; migrations after v1 name their own changes, so that the
+# v1 step keeps creating exactly the v1 tables whatever later versions add.
+V1_TABLES = (
+    "import_runs", "rejects", "organizations", "accounts", "items", "interactions", "audience",
+    "audience_breakdown", "client_records", "survey_responses", "survey_codebook",
+    "qual_sessions", "participants", "utterances", "codes", "codings", "item_labels",
+    "item_flags", "results",
+)  # fmt: skip
+_V1_RESULTS_COLUMNS = 13
+
+
+def _v1_ddl(name: str) -> str:
+    if name != "results":
+        return duckdb_ddl(name)
+    cols = ", ".join(
+        f'"{f.name}" {_DUCK_TYPES[f.type]}' for f in list(TABLES["results"])[:_V1_RESULTS_COLUMNS]
+    )
+    return f'CREATE TABLE IF NOT EXISTS "results" ({cols})'
+
+
 # Migrations: MIGRATIONS[v] takes a workspace from version v-1 to v. Version 0 is an empty
 # database. Each entry is a list of SQL statements run in one transaction.
 MIGRATIONS: dict[int, list[str]] = {
-    1: [duckdb_ddl(name) for name in TABLES],
+    1: [_v1_ddl(name) for name in V1_TABLES],
+    2: [
+        'ALTER TABLE "results" ADD COLUMN IF NOT EXISTS "dimension" VARCHAR',
+        'ALTER TABLE "results" ADD COLUMN IF NOT EXISTS "category" VARCHAR',
+        duckdb_ddl("measure_runs"),
+        duckdb_ddl("graph_layouts"),
+        duckdb_ddl("node_attributes"),
+        duckdb_ddl("client_rows"),
+    ],
 }

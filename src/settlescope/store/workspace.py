@@ -23,6 +23,16 @@ from settlescope.store.schema import KEYS, MIGRATIONS, SCHEMA_VERSION, TABLES
 
 META_TABLE = "settlescope_meta"
 
+_SPARK_TYPES = {
+    pa.string(): "STRING",
+    pa.int64(): "BIGINT",
+    pa.float64(): "DOUBLE",
+    pa.bool_(): "BOOLEAN",
+    pa.date32(): "DATE",
+    pa.timestamp("us", tz="UTC"): "TIMESTAMP",
+    pa.list_(pa.string()): "ARRAY<STRING>",
+}
+
 # Columns by which `status` breaks counts down, where a table has them.
 BREAKDOWNS = ("wave", "platform", "partner_id")
 
@@ -84,6 +94,9 @@ class Workspace:
         # Bounded memory for big imports; DuckDB spills to a temp folder beside the file.
         con.execute(f"SET memory_limit = '{os.environ.get('SETTLESCOPE_MEMORY_LIMIT', '400MB')}'")
         con.execute("SET preserve_insertion_order = false")
+        # Results must not depend on the machine's zone: times are UTC, and local calendars
+        # (months, weekdays) are computed explicitly in the study's zone.
+        con.execute("SET TimeZone = 'UTC'")
         backend = ibis.duckdb.from_connection(con)
         ws = cls(backend, "duckdb", p)
         if not read_only:
@@ -158,6 +171,13 @@ class Workspace:
             for name, schema in TABLES.items():
                 if name not in existing:
                     self.backend.create_table(name, schema=ibis.schema(schema))
+                    continue
+                # Later versions only add columns: add the ones an older table lacks.
+                have = set(self.table(name).columns)
+                missing = [f for f in schema if f.name not in have]
+                if missing:
+                    cols = ", ".join(f"`{f.name}` {_SPARK_TYPES[f.type]}" for f in missing)
+                    self.backend._session.sql(f"ALTER TABLE `{name}` ADD COLUMNS ({cols})")
             meta = pa.table({"key": ["schema_version"], "value": [str(SCHEMA_VERSION)]})
             self.backend.create_table(META_TABLE, meta, overwrite=True)
 
@@ -369,6 +389,28 @@ class Workspace:
         self._drop(st)
         self._staged.discard(st)
         return n
+
+    def replace_where(self, name: str, where: dict[str, Any], data: pa.Table) -> None:
+        """Replace the rows of ``name`` matching every ``column == value`` of ``where``.
+
+        Used for results: a re-run of a measure replaces its own rows (same id, version,
+        parameters and wave) and nothing else.
+        """
+        self._touched.add(name)
+        data = data.select(TABLES[name].names).cast(TABLES[name])
+        if self.engine == "duckdb":
+            cond = " AND ".join(f'"{k}" = ?' for k in where)
+            self.duck.execute(f'DELETE FROM "{name}" WHERE {cond}', list(where.values()))
+            self.append(name, data)
+            return
+        t = self.table(name)
+        match = None
+        for k, v in where.items():
+            c = t[k] == v
+            match = c if match is None else match & c
+        keep = t.filter(~match).to_pyarrow() if match is not None else t.limit(0).to_pyarrow()
+        merged = pa.concat_tables([keep.select(TABLES[name].names).cast(TABLES[name]), data])
+        self.backend.create_table(name, merged, overwrite=True)
 
     def replace_rows(self, name: str, data: pa.Table) -> None:
         """Replace a small table's whole contents (used for organizations from the study)."""

@@ -144,6 +144,9 @@ class Study(_Strict):
     sector: tuple[Organization, ...] = ()
     taxonomies: Taxonomies = Taxonomies()
     mappings: dict[str, ColumnMapping] = {}
+    # Parameters of measures, one table per measure id: [measures.network-structure] ...
+    # Checked against each measure's own parameter model when the measures run.
+    measures: dict[str, dict[str, Any]] = {}
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Study:

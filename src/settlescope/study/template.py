@@ -77,4 +77,9 @@ use = ["ircc-services-v1", "topics-v1", "scams-v1"]
 # platform = "facebook"
 # table = "items"
 # columns = {{ platform_id = "post_id", text = "message", author = "from", created_at = "time" }}
+
+# Parameters of measures, one table per measure id. `settlescope measures` lists every
+# measure with its parameters and their defaults; leave a table out to use the defaults.
+# [measures.item-volume]
+# kinds = ["post", "comment", "reply", "message"]
 """
