@@ -158,6 +158,15 @@ def test_measure_writes_results_and_names_unknown_families(study_dir: Path, tmp_
     code, out = run("measure", "--study", str(study_dir), "--only", "network", "--json")
     assert code == 0, out
     summary = json.loads(out)
-    assert [(s["measure_id"], s["wave"]) for s in summary] == [("item-volume", "baseline")]
+    assert [(s["measure_id"], s["wave"]) for s in summary] == [
+        (m, "baseline")
+        for m in (
+            "item-volume",
+            "network-structure",
+            "network-communities",
+            "network-brokerage",
+            "network-positions",
+        )
+    ]
     code, out = run("measure", "--study", str(study_dir), "--only", "nosuch")
     assert code == 2 and "unknown measure or family: nosuch" in out

@@ -11,6 +11,7 @@ from settlescope.errors import StudyError, UsageError
 from settlescope.measures.base import REGISTRY, Metric, Row, measure
 from settlescope.measures.results import current_results
 from settlescope.measures.run import (
+    resolve_params,
     results_status,
     run_measures,
     select_measures,
@@ -184,3 +185,32 @@ def test_results_go_stale_when_a_wave_gets_new_imports(
         st = results_status(ws, study.opened.study, only=["test"])
     assert [s.state for s in st] == ["stale"]
     assert st[0].command("S") == "settlescope measure --study S --wave baseline --only test-probe"
+
+
+def test_family_parameters_reach_every_measure_of_the_family(study: StudyFixture) -> None:
+    toml = study.dir / "study.toml"
+    base = toml.read_text(encoding="utf-8")
+    toml.write_text(
+        base + '\n[measures.network]\nedge_kinds = ["reply"]\n'
+        "[measures.network-communities]\nresolution = 0.5\n",
+        encoding="utf-8",
+    )
+    study.reload()
+    specs = select_measures(["network"])
+    params = resolve_params(study.opened.study, specs, study.dir)
+    for sid in ("network-structure", "network-communities", "network-positions"):
+        assert params[sid].edge_kinds == ("reply",)  # type: ignore[attr-defined]
+    assert params["network-communities"].resolution == 0.5  # type: ignore[attr-defined]
+    assert params["network-brokerage"].resolution == 1.0  # type: ignore[attr-defined]
+    # a parameter no measure of the family takes, or a bad value, names the key and line
+    toml.write_text(base + "\n[measures.network]\nedge_kind = ['reply']\n", encoding="utf-8")
+    study.reload()
+    with pytest.raises(StudyError) as e:
+        resolve_params(study.opened.study, specs, study.dir)
+    assert e.value.field == "measures.network.edge_kind"
+    assert e.value.locator == f"line {base.count(chr(10)) + 3}"
+    toml.write_text(base + "\n[measures.network]\nedge_kinds = ['likes']\n", encoding="utf-8")
+    study.reload()
+    with pytest.raises(StudyError) as e:
+        resolve_params(study.opened.study, specs, study.dir)
+    assert (e.value.field or "").startswith("measures.network.edge_kinds")

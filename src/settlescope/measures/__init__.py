@@ -11,7 +11,14 @@ import importlib
 
 # Family modules, in the order the runner computes them (later ones may reuse what earlier
 # ones put in the run's shared memo).
-BUILTIN = ("settlescope.measures.network.volume",)
+BUILTIN = (
+    "settlescope.measures.network.volume",
+    "settlescope.measures.network.structure",
+    "settlescope.measures.network.communities",
+    "settlescope.measures.network.positions",
+    "settlescope.measures.reach.audience",
+    "settlescope.measures.reach.engagement",
+)
 
 _loaded = False
 

@@ -108,39 +108,69 @@ def select_measures(only: Iterable[str] | None = None) -> list[MeasureSpec]:
 def resolve_params(
     study: Study, specs: Iterable[MeasureSpec], study_dir: Path | None = None
 ) -> dict[str, BaseModel]:
-    """Each measure's parameters from ``[measures.ID]`` in the study file, validated."""
+    """Each measure's parameters from the study file, validated.
+
+    ``[measures.FAMILY]`` sets parameters for every measure of a family that takes them (the
+    network measures share ``edge_kinds``, say); ``[measures.ID]`` sets or overrides them for
+    one measure.
+    """
     known = load_measures()
+    families: dict[str, list[MeasureSpec]] = {}
+    for spec in known.values():
+        families.setdefault(spec.family, []).append(spec)
     path = Path(study_dir) / STUDY_FILE if study_dir else None
     text = path.read_text(encoding="utf-8") if path and path.is_file() else ""
-    for mid in study.measures:
-        if mid not in known:
-            line = locate_key(text, ("measures", mid)) if text else None
-            raise StudyError(
-                f"there is no measure '{mid}'",
-                file=str(path) if path else None,
-                locator=f"line {line}" if line else None,
-                field=f"measures.{mid}",
-                hint="`settlescope measures` lists the measure ids and their parameters",
+
+    def fail(msg: str, loc: tuple[Any, ...], hint: str) -> StudyError:
+        line = locate_key(text, loc) if text else None
+        return StudyError(
+            msg,
+            file=str(path) if path else None,
+            locator=f"line {line}" if line else None,
+            field=".".join(str(p) for p in loc),
+            hint=hint,
+        )
+
+    for mid, values in study.measures.items():
+        if mid in known:
+            continue
+        if mid not in families:
+            raise fail(
+                f"there is no measure or family '{mid}'",
+                ("measures", mid),
+                "`settlescope measures` lists the measure ids, families and their parameters",
             )
+        accepted = {f for s in families[mid] for f in s.params.model_fields}
+        for key in values:
+            if key not in accepted:
+                raise fail(
+                    f"no measure of the family '{mid}' takes this parameter",
+                    ("measures", mid, key),
+                    f"the family's parameters: {', '.join(sorted(accepted)) or '(none)'}",
+                )
     out: dict[str, BaseModel] = {}
     for spec in specs:
-        values = study.measures.get(spec.id, {})
+        shared = {
+            k: v
+            for k, v in study.measures.get(spec.family, {}).items()
+            if spec.family not in known and k in spec.params.model_fields
+        }
+        values = {**shared, **study.measures.get(spec.id, {})}
         try:
             out[spec.id] = spec.params_from(values)
         except ValidationError as e:
             err = e.errors()[0]
-            loc = ("measures", spec.id, *err["loc"])
-            line = locate_key(text, loc) if text else None
+            key = err["loc"][0] if err["loc"] else None
+            owner = spec.id if key is None or key in study.measures.get(spec.id, {}) else (
+                spec.family
+            )  # fmt: skip
+            loc = ("measures", owner, *err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
             if err["type"] == "extra_forbidden":
                 known_keys = ", ".join(spec.params.model_fields) or "(none)"
                 msg = f"unknown parameter (this measure takes: {known_keys})"
-            raise StudyError(
-                msg,
-                file=str(path) if path else None,
-                locator=f"line {line}" if line else None,
-                field=".".join(str(p) for p in loc),
-                hint="`settlescope measures` shows each parameter with its default",
+            raise fail(
+                msg, loc, "`settlescope measures` shows each parameter with its default"
             ) from None
     return out
 

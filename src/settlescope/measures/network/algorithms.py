@@ -1,0 +1,378 @@
+"""Network algorithms on one igraph graph, each with its definition stated.
+
+Pure functions of a graph and their parameters: no workspace, no files. The measures call
+them on the scopes' graphs; the benchmark calls the same functions on prebuilt graphs, so the
+cost of the pipeline around them can be told apart.
+
+Graphs are directed and weighted (edge attribute ``weight``), without self-loops or multiple
+edges (see :mod:`settlescope.measures.network.graph`). Where a definition is undirected, the
+function takes ``u``, the simple undirected graph of the same ties (a tie in either direction,
+weights summed: :meth:`ScopeGraph.undirected`).
+
+Large graphs
+    Betweenness, diameter and mean distance cost a breadth-first search per node. Up to
+    ``exact_max_nodes`` nodes they are exact; above, they are estimated from ``samples``
+    source nodes drawn at random (seeded), and the estimate comes with its uncertainty: a
+    95% interval from the spread between equal batches of sources (betweenness, mean
+    distance), or proven bounds (diameter).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import igraph as ig
+import numpy as np
+
+# Batches the sampled sources are split into, to estimate the sampling error.
+BATCHES = 8
+Z95 = 1.959963984540054
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A value with its n and, when it is estimated or bounded, its interval."""
+
+    value: float
+    n: int | None = None
+    lower: float | None = None
+    upper: float | None = None
+
+    @property
+    def exact(self) -> bool:
+        return self.lower is None and self.upper is None
+
+
+@contextlib.contextmanager
+def seeded(seed: int) -> Iterator[random.Random]:
+    """Run igraph's randomised algorithms under their own seeded generator."""
+    rng = random.Random(seed)
+    ig.set_random_number_generator(rng)
+    try:
+        yield rng
+    finally:
+        ig.set_random_number_generator(random)
+
+
+# -- size and structure ----------------------------------------------------------------------
+def density(g: ig.Graph) -> tuple[Estimate, Estimate]:
+    """Directed density m / (n(n-1)) and undirected density m_u / (n(n-1)/2).
+
+    ``m`` counts ordered ties, ``m_u`` unordered pairs tied in either direction (networkx
+    ``density`` of a ``DiGraph`` and of a ``Graph``).
+    """
+    n, m = g.vcount(), g.ecount()
+    if n < 2:
+        return Estimate(0.0, n), Estimate(0.0, n)
+    mutual = _mutual_pairs(g)
+    pairs = n * (n - 1)
+    return Estimate(m / pairs, n), Estimate((m - mutual) / (pairs / 2), n)
+
+
+def _mutual_pairs(g: ig.Graph) -> int:
+    mut, _asym, _null = g.dyad_census()
+    return int(mut)
+
+
+def reciprocity(g: ig.Graph) -> tuple[Estimate, Estimate]:
+    """Edge reciprocity and dyad reciprocity.
+
+    Edge ratio: the share of directed ties whose reverse tie exists (networkx
+    ``overall_reciprocity``; Wasserman & Faust 1994). Dyad ratio: mutual dyads over connected
+    dyads, M / (M + A) from the dyad census.
+    """
+    m = g.ecount()
+    mutual = _mutual_pairs(g)
+    asym = m - 2 * mutual
+    edge = 2 * mutual / m if m else 0.0
+    dyads = mutual + asym
+    return Estimate(edge, m), Estimate(mutual / dyads if dyads else 0.0, dyads)
+
+
+@dataclass(frozen=True)
+class Components:
+    weak: int
+    largest_weak: int
+    strong: int
+    largest_strong: int
+
+
+def components(g: ig.Graph) -> Components:
+    """Weakly and strongly connected components and the size of the largest of each."""
+    weak = g.connected_components(mode="weak")
+    strong = g.connected_components(mode="strong")
+    return Components(
+        weak=len(weak),
+        largest_weak=max(weak.sizes(), default=0),
+        strong=len(strong),
+        largest_strong=max(strong.sizes(), default=0),
+    )
+
+
+def largest_component(u: ig.Graph) -> ig.Graph:
+    """The largest connected component of the simple undirected graph ``u``."""
+    if u.vcount() == 0:
+        return u
+    return u.connected_components().giant()
+
+
+def distances(u: ig.Graph, *, exact_max_nodes: int, samples: int, seed: int) -> tuple[
+    Estimate, Estimate
+]:  # fmt: skip
+    """Diameter and mean geodesic distance of the largest weakly connected component.
+
+    Convention: distances count hops on the simple undirected graph (a tie in either direction
+    connects), unweighted, between distinct nodes of the largest weakly connected component
+    (networkx ``diameter`` and ``average_shortest_path_length`` of that component).
+
+    Above ``exact_max_nodes`` nodes, ``samples`` sources are drawn at random: the mean distance
+    is the mean of their mean distances (95% interval from batches of sources), and the
+    diameter is bounded below by the largest eccentricity met (improved by a second sweep from
+    the farthest node) and above by twice the smallest.
+    """
+    lcc = largest_component(u)
+    n = lcc.vcount()
+    if n < 2:
+        return Estimate(0.0, n), Estimate(0.0, n)
+    if n <= exact_max_nodes:
+        return (
+            Estimate(float(lcc.diameter(directed=False)), n),
+            Estimate(float(lcc.average_path_length(directed=False)), n),
+        )
+    rng = np.random.default_rng(seed)
+    sources = rng.choice(n, size=min(samples, n), replace=False)
+    means: list[float] = []
+    eccs: list[int] = []
+    far, far_ecc = 0, -1
+    for s in sources.tolist():
+        ecc, total, last = _bfs_sums(lcc, s)
+        means.append(total / (n - 1))
+        eccs.append(ecc)
+        if ecc > far_ecc:
+            far, far_ecc = last, ecc
+    sweep, _, _ = _bfs_sums(lcc, far)
+    lower = float(max(max(eccs), sweep))
+    upper = float(2 * min(eccs))
+    mean, lo, hi = _batch_interval(np.asarray(means))
+    return (
+        Estimate(lower, n, lower=lower, upper=max(upper, lower)),
+        Estimate(mean, n, lower=max(lo, 1.0), upper=hi),
+    )
+
+
+def _bfs_sums(g: ig.Graph, source: int) -> tuple[int, int, int]:
+    """Eccentricity of ``source``, the sum of its distances, and one farthest node."""
+    order, starts, _ = g.bfs(source)
+    layers = np.diff(np.asarray(starts))
+    depth = np.arange(len(layers))
+    return len(layers) - 1, int((layers * depth).sum()), int(order[-1])
+
+
+def _batch_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean of per-source values with a 95% interval from the spread of batch means."""
+    mean = float(values.mean())
+    batches = [b.mean() for b in np.array_split(values, min(BATCHES, len(values))) if len(b)]
+    if len(batches) < 2:
+        return mean, mean, mean
+    se = float(np.std(batches, ddof=1) / math.sqrt(len(batches)))
+    return mean, mean - Z95 * se, mean + Z95 * se
+
+
+def clustering(u: ig.Graph) -> tuple[Estimate, Estimate]:
+    """Global transitivity and the mean local clustering coefficient (undirected, unweighted).
+
+    Transitivity: 3 x triangles / connected triples (networkx ``transitivity``). Mean local
+    clustering: the mean over all nodes of the share of a node's neighbour pairs that are
+    tied, nodes with fewer than two neighbours counting 0 (networkx ``average_clustering``).
+    """
+    n = u.vcount()
+    if n == 0:
+        return Estimate(0.0, 0), Estimate(0.0, 0)
+    t = u.transitivity_undirected(mode="zero")
+    avg = u.transitivity_avglocal_undirected(mode="zero")
+    return Estimate(_finite(t), n), Estimate(_finite(avg), n)
+
+
+def _finite(v: float) -> float:
+    return 0.0 if v is None or math.isnan(v) else float(v)
+
+
+def degree_centralization(g: ig.Graph, mode: str) -> Estimate:
+    """Freeman degree centralization of in- or out-degree (directed, no loops).
+
+    C = sum_i (d* - d_i) / (n - 1)^2, with d_i the number of distinct in- (or out-)
+    neighbours and d* the largest; (n - 1)^2 is the sum a star of n nodes reaches (Freeman
+    1978). 0 for fewer than two nodes.
+    """
+    n = g.vcount()
+    if n < 2:
+        return Estimate(0.0, n)
+    d = np.asarray(g.degree(mode=mode, loops=False), dtype=np.float64)
+    return Estimate(float((d.max() - d).sum() / (n - 1) ** 2), n)
+
+
+@dataclass(frozen=True)
+class Betweenness:
+    """Directed betweenness of every node, exact or estimated from sampled sources."""
+
+    raw: np.ndarray  # estimated sum over ordered pairs (s, t) of sigma_st(v) / sigma_st
+    se: np.ndarray | None  # standard error per node (None when exact)
+    sources: int  # sources used (n when exact)
+    centralization: Estimate
+
+    @property
+    def exact(self) -> bool:
+        return self.se is None
+
+    def normalised(self) -> np.ndarray:
+        n = len(self.raw)
+        if n <= 2:
+            return np.zeros(n)
+        return np.clip(self.raw / ((n - 1) * (n - 2)), 0.0, 1.0)
+
+
+def betweenness(g: ig.Graph, *, exact_max_nodes: int, samples: int, seed: int) -> Betweenness:
+    """Directed, unweighted betweenness and Freeman betweenness centralization.
+
+    b(v) = sum over ordered pairs s != v != t of sigma_st(v) / sigma_st (Freeman 1977; networkx
+    ``betweenness_centrality(normalized=False)`` on a ``DiGraph``). Centralization:
+    sum_i (b* - b_i) / ((n - 1)^2 (n - 2)), the directed star's sum.
+
+    Above ``exact_max_nodes`` nodes, sources are drawn without replacement and
+    b(v) ~ (n / k) sum over sampled sources (Brandes & Pich 2007), in ``BATCHES`` equal batches
+    whose spread gives each node's standard error and the centralization's 95% interval.
+    """
+    n = g.vcount()
+    if n <= exact_max_nodes:
+        raw = np.asarray(g.betweenness(directed=True), dtype=np.float64)
+        return Betweenness(raw, None, n, Estimate(_centralization(raw), n))
+    rng = np.random.default_rng(seed)
+    k = min(samples, n)
+    sources = rng.choice(n, size=k, replace=False)
+    batches = [b for b in np.array_split(sources, min(BATCHES, k)) if len(b)]
+    ests = []
+    for b in batches:
+        part = np.asarray(g.betweenness(directed=True, sources=b.tolist()), dtype=np.float64)
+        ests.append(part * (n / len(b)))
+    stack = np.vstack(ests)
+    raw = stack.mean(axis=0)
+    se = stack.std(axis=0, ddof=1) / math.sqrt(len(batches))
+    cents = np.asarray([_centralization(e) for e in ests])
+    c = _centralization(raw)
+    c_se = float(cents.std(ddof=1) / math.sqrt(len(cents)))
+    cent = Estimate(c, n, lower=max(0.0, c - Z95 * c_se), upper=min(1.0, max(c, c + Z95 * c_se)))
+    return Betweenness(raw, se, k, cent)
+
+
+def _centralization(raw: np.ndarray) -> float:
+    n = len(raw)
+    if n < 3:
+        return 0.0
+    v = float((raw.max() - raw).sum() / ((n - 1) ** 2 * (n - 2)))
+    return min(max(v, 0.0), 1.0)
+
+
+def coreness(u: ig.Graph) -> np.ndarray:
+    """k-core number of each node of the simple undirected graph ``u`` (Seidman 1983)."""
+    return np.asarray(u.coreness(mode="all"), dtype=np.int64)
+
+
+# -- communities -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Communities:
+    membership: np.ndarray
+    modularity: float
+    count: int
+
+
+def leiden(u: ig.Graph, *, resolution: float, seed: int, iterations: int) -> Communities:
+    """Leiden communities maximising modularity on the undirected weighted graph.
+
+    Ties in both directions are merged and their weights summed; modularity
+    Q = 1/(2W) sum_ij [w_ij - gamma k_i k_j / (2W)] delta(c_i, c_j) with resolution gamma
+    (Newman & Girvan 2004; Traag, Waltman & van Eck 2019). Communities are numbered by
+    decreasing size.
+    """
+    if u.vcount() == 0:
+        return Communities(np.empty(0, np.int64), 0.0, 0)
+    with seeded(seed):
+        part = u.community_leiden(
+            objective_function="modularity",
+            weights="weight" if u.ecount() else None,
+            resolution=resolution,
+            n_iterations=iterations,
+        )
+    membership = _by_size(np.asarray(part.membership, dtype=np.int64))
+    q = u.modularity(membership.tolist(), weights="weight" if u.ecount() else None,
+                     resolution=resolution)  # fmt: skip
+    return Communities(membership, float(q), int(membership.max()) + 1)
+
+
+def _by_size(membership: np.ndarray) -> np.ndarray:
+    counts = np.bincount(membership)
+    order = np.argsort(-counts, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return rank[membership]
+
+
+def modularity(u: ig.Graph, membership: np.ndarray, resolution: float = 1.0) -> float:
+    """Modularity of a given partition of the undirected weighted graph (see :func:`leiden`)."""
+    if u.ecount() == 0:
+        return 0.0
+    return float(u.modularity(membership.tolist(), weights="weight", resolution=resolution))
+
+
+# -- positions ---------------------------------------------------------------------------------
+def pagerank(g: ig.Graph, damping: float = 0.85, seed: int = 1) -> np.ndarray:
+    """PageRank on the directed graph, ties weighted; dangling nodes jump uniformly.
+
+    The stationary distribution of a surfer who follows a tie with probability ``damping``
+    (chosen in proportion to tie weight) and jumps to a uniformly random node otherwise
+    (Brin & Page 1998; networkx ``pagerank``). Sums to 1 over the graph. Solved with ARPACK
+    from a seeded start: igraph's default solver (PRPACK) runs in parallel and its last
+    digits change from run to run, which would make re-runs of a measure differ.
+    """
+    if g.vcount() == 0:
+        return np.empty(0)
+    w = "weight" if g.ecount() else None
+    with seeded(seed):
+        pr = g.pagerank(directed=True, damping=damping, weights=w, implementation="arpack")
+    return np.asarray(pr, dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Participation:
+    coefficient: float
+    neighbours: int
+    communities: int
+
+
+def participation(u: ig.Graph, membership: np.ndarray, nodes: np.ndarray) -> Participation | None:
+    """Participation coefficient of a set of nodes taken together, across communities.
+
+    P = 1 - sum_s (k_s / k)^2, where k counts the distinct neighbours of the set (outside it)
+    and k_s those in community s (Guimera & Amaral 2005). 0 when all neighbours sit in one
+    community, approaching 1 when they spread evenly over many: how far the set bridges
+    otherwise separate communities. None when the set has no neighbours.
+    """
+    inside = set(nodes.tolist())
+    nbrs: set[int] = set()
+    for v in inside:
+        nbrs.update(u.neighbors(v))
+    nbrs -= inside
+    if not nbrs:
+        return None
+    counts = np.bincount(membership[np.fromiter(nbrs, np.int64)])
+    k = int(counts.sum())
+    return Participation(1.0 - float(((counts / k) ** 2).sum()), k, int((counts > 0).sum()))
+
+
+def constraint(u: ig.Graph, nodes: np.ndarray) -> np.ndarray:
+    """Burt's constraint of each node (undirected ties, weighted): low values mark brokers."""
+    w = "weight" if u.ecount() else None
+    return np.asarray(u.constraint(nodes.tolist(), weights=w), dtype=np.float64)
