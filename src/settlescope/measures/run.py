@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -278,6 +279,24 @@ def run_measures(
     for w in wave_ids:
         study.wave(w)
     report = progress or (lambda mid, wave, done, note: None)
+    with ws.memory_budget(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY)):
+        pending = _compute(ws, study, specs, params, wave_ids, report)
+    return _write(ws, pending)
+
+
+# The embedded engine's memory budget while measures run (imports keep a smaller one).
+MEMORY_ENV = "SETTLESCOPE_MEASURE_MEMORY_LIMIT"
+DEFAULT_MEMORY = "2GB"
+
+
+def _compute(
+    ws: Workspace,
+    study: Study,
+    specs: list[MeasureSpec],
+    params: dict[str, BaseModel],
+    wave_ids: list[str],
+    report: RunProgress,
+) -> list[_Pending]:
     pending: list[_Pending] = []
     for wave in wave_ids:
         shared: dict[str, Any] = {}
@@ -312,7 +331,7 @@ def run_measures(
                     fingerprint=fingerprint,
                 )
             )
-    return _write(ws, pending)
+    return pending
 
 
 def _write(ws: Workspace, pending: list[_Pending]) -> list[MeasureRunSummary]:

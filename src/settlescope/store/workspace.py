@@ -191,6 +191,35 @@ class Workspace:
     def counts(self) -> dict[str, int]:
         return {name: self.count(name) for name in TABLES}
 
+    def fetch(self, expr: ibis.Table) -> pa.Table:
+        """Run ``expr`` and return its rows, streamed in batches.
+
+        The rows are gathered on the Python side, so a large result does not have to fit in
+        the engine's own memory budget (DuckDB's ``memory_limit``) as well.
+        """
+        schema = expr.schema().to_pyarrow()
+        reader = expr.to_pyarrow_batches(chunk_size=1 << 20)
+        # the engine may hand sums back wider than declared (DuckDB: HUGEINT as decimal)
+        batches = [b if b.schema == schema else b.cast(schema) for b in reader]
+        return pa.Table.from_batches(batches, schema=schema)
+
+    @contextlib.contextmanager
+    def memory_budget(self, limit: str | None) -> Iterator[None]:
+        """Let the embedded engine use ``limit`` (``"2GB"``) inside the block.
+
+        Imports run under a small budget so they stream; measures hold whole graphs in Python
+        anyway and their joins and windows over tens of millions of interactions need room.
+        """
+        if self.engine != "duckdb" or not limit:
+            yield
+            return
+        before = self.duck.execute("SELECT current_setting('memory_limit')").fetchone()[0]  # type: ignore[index]
+        self.duck.execute(f"SET memory_limit = '{limit}'")
+        try:
+            yield
+        finally:
+            self.duck.execute(f"SET memory_limit = '{before}'")
+
     # -- writing ---------------------------------------------------------------------------
     @contextlib.contextmanager
     def transaction(self, run_id: str | None = None) -> Iterator[None]:

@@ -13,8 +13,8 @@ Large graphs
     Betweenness, diameter and mean distance cost a breadth-first search per node. Up to
     ``exact_max_nodes`` nodes they are exact; above, they are estimated from ``samples``
     source nodes drawn at random (seeded), and the estimate comes with its uncertainty: a
-    95% interval from the spread between equal batches of sources (betweenness, mean
-    distance), or proven bounds (diameter).
+    95% interval from the spread over sources (betweenness, mean distance), or proven bounds
+    (diameter).
 """
 
 from __future__ import annotations
@@ -28,9 +28,9 @@ from dataclasses import dataclass
 import igraph as ig
 import numpy as np
 
-# Batches the sampled sources are split into, to estimate the sampling error.
-BATCHES = 8
 Z95 = 1.959963984540054
+# Nodes (by degree) whose per-source betweenness is kept for the centralization's error.
+CANDIDATES = 1000
 
 
 @dataclass(frozen=True)
@@ -130,7 +130,7 @@ def distances(u: ig.Graph, *, exact_max_nodes: int, samples: int, seed: int) -> 
     (networkx ``diameter`` and ``average_shortest_path_length`` of that component).
 
     Above ``exact_max_nodes`` nodes, ``samples`` sources are drawn at random: the mean distance
-    is the mean of their mean distances (95% interval from batches of sources), and the
+    is the mean of their mean distances (95% t interval over sources), and the
     diameter is bounded below by the largest eccentricity met (improved by a second sweep from
     the farthest node) and above by twice the smallest.
     """
@@ -157,7 +157,7 @@ def distances(u: ig.Graph, *, exact_max_nodes: int, samples: int, seed: int) -> 
     sweep, _, _ = _bfs_sums(lcc, far)
     lower = float(max(max(eccs), sweep))
     upper = float(2 * min(eccs))
-    mean, lo, hi = _batch_interval(np.asarray(means))
+    mean, lo, hi = _mean_interval(np.asarray(means))
     return (
         Estimate(lower, n, lower=lower, upper=max(upper, lower)),
         Estimate(mean, n, lower=max(lo, 1.0), upper=hi),
@@ -172,14 +172,31 @@ def _bfs_sums(g: ig.Graph, source: int) -> tuple[int, int, int]:
     return len(layers) - 1, int((layers * depth).sum()), int(order[-1])
 
 
-def _batch_interval(values: np.ndarray) -> tuple[float, float, float]:
-    """Mean of per-source values with a 95% interval from the spread of batch means."""
+def t95(df: int) -> float:
+    """The two-sided 95% quantile of Student's t with ``df`` degrees of freedom.
+
+    Cornish-Fisher expansion about the normal quantile (Abramowitz & Stegun 26.7.5); within
+    0.1% of the exact value from df = 5 upwards.
+    """
+    z = Z95
+    if df <= 0:
+        return math.inf
+    return (
+        z
+        + (z**3 + z) / (4 * df)
+        + (5 * z**5 + 16 * z**3 + 3 * z) / (96 * df**2)
+        + (3 * z**7 + 19 * z**5 + 17 * z**3 - 15 * z) / (384 * df**3)
+    )
+
+
+def _mean_interval(values: np.ndarray) -> tuple[float, float, float]:
+    """Mean of per-source values with a 95% t interval (sources drawn at random)."""
     mean = float(values.mean())
-    batches = [b.mean() for b in np.array_split(values, min(BATCHES, len(values))) if len(b)]
-    if len(batches) < 2:
+    k = len(values)
+    if k < 2:
         return mean, mean, mean
-    se = float(np.std(batches, ddof=1) / math.sqrt(len(batches)))
-    return mean, mean - Z95 * se, mean + Z95 * se
+    half = t95(k - 1) * float(values.std(ddof=1)) / math.sqrt(k)
+    return mean, mean - half, mean + half
 
 
 def clustering(u: ig.Graph) -> tuple[Estimate, Estimate]:
@@ -242,9 +259,13 @@ def betweenness(g: ig.Graph, *, exact_max_nodes: int, samples: int, seed: int) -
     ``betweenness_centrality(normalized=False)`` on a ``DiGraph``). Centralization:
     sum_i (b* - b_i) / ((n - 1)^2 (n - 2)), the directed star's sum.
 
-    Above ``exact_max_nodes`` nodes, sources are drawn without replacement and
-    b(v) ~ (n / k) sum over sampled sources (Brandes & Pich 2007), in ``BATCHES`` equal batches
-    whose spread gives each node's standard error and the centralization's 95% interval.
+    Above ``exact_max_nodes`` nodes, k sources are drawn without replacement and
+    b(v) ~ (n / k) sum over sampled sources of their dependencies on v (Brandes & Pich 2007).
+    Each node's standard error comes from the spread of its per-source dependencies, and the
+    centralization's interval from the per-source estimates' spread (t quantile, k - 1 df).
+    The estimate is unbiased; the interval is a normal approximation, and on scale-free
+    networks, where a few sources carry most of a hub's dependencies, it covers the exact
+    value less often than 95% (about 80% of the hubs in the package's tests).
     """
     n = g.vcount()
     if n <= exact_max_nodes:
@@ -253,18 +274,35 @@ def betweenness(g: ig.Graph, *, exact_max_nodes: int, samples: int, seed: int) -
     rng = np.random.default_rng(seed)
     k = min(samples, n)
     sources = rng.choice(n, size=k, replace=False)
-    batches = [b for b in np.array_split(sources, min(BATCHES, k)) if len(b)]
-    ests = []
-    for b in batches:
-        part = np.asarray(g.betweenness(directed=True, sources=b.tolist()), dtype=np.float64)
-        ests.append(part * (n / len(b)))
-    stack = np.vstack(ests)
-    raw = stack.mean(axis=0)
-    se = stack.std(axis=0, ddof=1) / math.sqrt(len(batches))
-    cents = np.asarray([_centralization(e) for e in ests])
+    # Per-source values are kept for the likeliest maxima (the highest degrees), so the
+    # centralization's error can be taken from its own per-source values.
+    cand = np.argsort(-np.asarray(g.degree(mode="all")), kind="stable")[:CANDIDATES]
+    s1 = np.zeros(n)
+    s2 = np.zeros(n)
+    at_cand = np.empty((k, len(cand)))
+    totals = np.empty(k)
+    for i, s in enumerate(sources.tolist()):
+        part = np.asarray(g.betweenness(directed=True, sources=[s]), dtype=np.float64) * n
+        s1 += part
+        s2 += part * part
+        at_cand[i] = part[cand]
+        totals[i] = part.sum()
+    raw = s1 / k
+    var = np.maximum(s2 - s1 * s1 / k, 0.0) / (k - 1) if k > 1 else np.zeros(n)
+    se = np.sqrt(var / k)
     c = _centralization(raw)
-    c_se = float(cents.std(ddof=1) / math.sqrt(len(cents)))
-    cent = Estimate(c, n, lower=max(0.0, c - Z95 * c_se), upper=min(1.0, max(c, c + Z95 * c_se)))
+    top = int(np.argmax(raw))
+    hit = np.flatnonzero(cand == top)
+    denom = (n - 1) ** 2 * (n - 2)
+    if k > 1 and len(hit):
+        # C = mean over sources of (n x_s[top] - sum_v x_s[v]) / denom
+        per_source = (n * at_cand[:, hit[0]] - totals) / denom
+        c_half = t95(k - 1) * float(per_source.std(ddof=1)) / math.sqrt(k)
+    else:  # the top node was not a candidate: bound the error by the sum of both parts
+        c_half = (
+            t95(k - 1) * (n * float(se[top]) + float(totals.std(ddof=1)) / math.sqrt(k)) / denom
+        )
+    cent = Estimate(c, n, lower=max(0.0, c - c_half), upper=min(1.0, max(c, c + c_half)))
     return Betweenness(raw, se, k, cent)
 
 

@@ -96,7 +96,7 @@ class ScopeGraph:
 
     ``nodes`` holds, for each vertex, its id in the wave's :class:`EdgeFrame`; vertex ``i``
     of ``graph`` is account ``frame.node_keys[nodes[i]]``. Edge attribute ``weight`` sums the
-    tie's interaction weights; ``count`` counts them.
+    tie's interaction weights.
     """
 
     scope: Scope
@@ -118,7 +118,7 @@ class ScopeGraph:
         """The simple undirected graph (a tie in either direction), weights summed."""
         if self._undirected is None:
             u = self.graph.copy()
-            u.to_undirected(mode="collapse", combine_edges={"weight": "sum", "count": "sum"})
+            u.to_undirected(mode="collapse", combine_edges={"weight": "sum"})
             self._undirected = u
         return self._undirected
 
@@ -196,13 +196,11 @@ class EdgeFrame:
         code = ls.astype(np.int64) * max(len(nodes), 1) + ld
         ties, tie_of = np.unique(code, return_inverse=True)
         weight = np.bincount(tie_of, weights=w, minlength=len(ties))
-        count = np.bincount(tie_of, weights=c, minlength=len(ties))
         g = ig.Graph(n=len(nodes), directed=True)
         if len(ties):
             pairs = np.column_stack([ties // len(nodes), ties % len(nodes)])
             g.add_edges(pairs)
             g.es["weight"] = weight.tolist()
-            g.es["count"] = count.astype(np.int64).tolist()
         return ScopeGraph(scope, g, nodes, interactions, loops)
 
     def keys(self, node_ids: np.ndarray) -> pa.Array:
@@ -237,23 +235,23 @@ def edge_frame(ctx: MeasureContext, params: NetworkParams) -> EdgeFrame:
 
 
 def scope_graph(ctx: MeasureContext, params: NetworkParams, scope: Scope) -> ScopeGraph:
-    """The network of ``scope`` (memoised for the run)."""
+    """The network of ``scope``.
+
+    Whole networks are memoised for the run (every network measure reads them); a platform's
+    network is cut from its whole network when asked for, and not kept, to bound memory.
+    """
     frame = edge_frame(ctx, params)
-    key = f"network-graph:{params.graph_key()}:{scope}"
-
-    def make() -> ScopeGraph:
-        if scope.platform is not None:
-            whole = scope_graph(ctx, params, scope.whole)
-            keep = np.flatnonzero(frame.node_platform[whole.nodes] == frame.platforms.index(
-                scope.platform))  # fmt: skip
-            sub = whole.graph.induced_subgraph(keep.tolist(), implementation="create_from_scratch")
-            m = frame.mask(scope)
-            c = frame.count[m]
-            loops = int(c[frame.src[m] == frame.dst[m]].sum())
-            return ScopeGraph(scope, sub, whole.nodes[keep], int(c.sum()) - loops, loops)
-        return frame.build(scope)
-
-    return ctx.memo(key, make)
+    if scope.platform is None:
+        key = f"network-graph:{params.graph_key()}:{scope}"
+        return ctx.memo(key, lambda: frame.build(scope))
+    whole = scope_graph(ctx, params, scope.whole)
+    code = frame.platforms.index(scope.platform) if scope.platform in frame.platforms else -2
+    keep = np.flatnonzero(frame.node_platform[whole.nodes] == code)
+    sub = whole.graph.induced_subgraph(keep.tolist(), implementation="create_from_scratch")
+    m = frame.mask(scope)
+    c = frame.count[m]
+    loops = int(c[frame.src[m] == frame.dst[m]].sum())
+    return ScopeGraph(scope, sub, whole.nodes[keep], int(c.sum()) - loops, loops)
 
 
 # -- the reduction in the store ----------------------------------------------------------------
@@ -296,19 +294,17 @@ def _edge_frame(ctx: MeasureContext, params: NetworkParams) -> EdgeFrame:
     )
     nodes = ends.mutate(node=ibis.row_number().over(order_by=[ends.key]))  # 0-based
     acc = ctx.ws.table("accounts").select(a_key="account_key", a_org="org_id", a_kind="kind")
-    nodes_t = (
+    nodes_t = ctx.ws.fetch(
         nodes.left_join(acc, nodes.key == acc.a_key)
         .select("node", "key", "platform", org="a_org", kind="a_kind")
         .order_by("node")
-        .to_pyarrow()
     )
     s_ids = nodes.select(s_key="key", s_node="node")
     t_ids = nodes.select(t_key="key", t_node="node")
-    coded = (
+    coded = ctx.ws.fetch(
         ties.join(s_ids, ties.source == s_ids.s_key)
         .join(t_ids, ties.target == t_ids.t_key)
         .select("s_node", "t_node", "platform", "container", "org", "weight", "n")
-        .to_pyarrow()
     )
     orgs = [o.id for o in ctx.study.organizations]
     platforms_arr, platforms = _codes(coded.column("platform"))
