@@ -705,7 +705,8 @@ class Generator:
                 forwarded[i] = o["author_name"]
                 shared[i] = o["author_name"]
             elif c.platform == "facebook" and o["platform"] == "facebook":
-                shared[i] = o["platform_id"]
+                # a share names the account shared from (the post's id is in truth.json)
+                shared[i] = o["author"]
             rec = {"platform": c.platform, "platform_id": ids[i], "container": c.cid,
                    "wave": wave, "type": o["type"], "category": o["category"],
                    "language": o["language"], "forward_of": o["platform_id"],
@@ -719,7 +720,8 @@ class Generator:
             category = "misinformation" if typ.startswith("MISINFO") else "scam"
             self.scam_originals.append({"platform": c.platform, "platform_id": ids[i],
                                         "type": typ, "category": category, "language": lang,
-                                        "text": body, "author_name": name_l[i]})  # fmt: skip
+                                        "text": body, "author_name": name_l[i],
+                                        "author": author_l[i]})  # fmt: skip
             rec = {"platform": c.platform, "platform_id": ids[i], "container": c.cid,
                    "wave": wave, "type": typ, "category": category, "language": lang,
                    "forward_of": None, "forward_of_platform": None}  # fmt: skip
