@@ -21,6 +21,8 @@ import orjson
 
 from settlescope.errors import UsageError
 from settlescope.synth import audience, platforms, text, threads
+from settlescope.synth.network import DEFINITION as NETWORK_DEFINITION
+from settlescope.synth.network import NetworkTally
 from settlescope.synth.people import (
     COMMUNITIES,
     OrgSpec,
@@ -301,6 +303,15 @@ class Generator:
         self.within_edges = [0, 0]
         self.authors_cache: dict[str, list[str]] = {}
         self.n_interactions = 0
+        # The planted interaction network, in account numbers: people are their person
+        # numbers, organizations' accounts come after them, and the accounts that Telegram
+        # forwards name only by display name come last.
+        self.org_number = {
+            o.id: self.pop.size + k for k, o in enumerate((*self.partners, *self.sector))
+        }
+        self.name_number: dict[str, int] = {}
+        self.net = NetworkTally()  # of the wave being written
+        self.networks: dict[str, dict[str, Any]] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def _authors(self, platform: str) -> list[str]:
@@ -314,6 +325,16 @@ class Generator:
 
     def _file(self, rel: str, **meta: Any) -> None:
         self.manifest.append({"path": rel, **meta})
+
+    def _accounts(self, c: Container, author: np.ndarray) -> np.ndarray:
+        """Account numbers of item authors (person numbers, or ``ORG`` for ``c``'s org)."""
+        org = self.org_number[c.org.id] if c.org is not None else -1
+        return np.where(author == ORG, org, author)
+
+    def _named_account(self, name: str) -> int:
+        """Account number of an account known only by its display name."""
+        base = self.pop.size + len(self.org_number)
+        return self.name_number.setdefault(name, base + len(self.name_number))
 
     # -- main ------------------------------------------------------------------------------
     def run(self) -> SynthResult:
@@ -373,8 +394,10 @@ class Generator:
         t1 = threads.epoch(end) + 2 * 86_400
         n_days = (end - start).days + 1
         clocks: dict[str, threads.Clock] = {}
+        self.net = net = NetworkTally()
         try:
             for c in self.containers:
+                net.open(c.platform, c.cid)
                 clock = clocks.get(c.zone) or clocks.setdefault(
                     c.zone, threads.Clock(c.zone, t0, t1)
                 )
@@ -435,11 +458,14 @@ class Generator:
                 self._tick(f"{wave} {c.platform}", self.done, self.spec.items)
                 self.count.add(self.count.files, wave, gen_paths[c.platform], len(r))
                 self._edges(c, r, tbl, rng, wave, ctx, start_ts, end_ts, clock, edge_fh)
+                net.close()
             self._follow_edges(wave, start, end, t0, t1, edge_fh)
         finally:
             for fh in (*gen_fh.values(), edge_fh, groups_fh):
                 fh.close()
             ct_fh.close()
+        self.networks[wave] = net.wave()
+        self.net = NetworkTally()  # let the wave's edge codes go
         self._file(ct_rel, format="crowdtangle-csv", wave=wave, partner=None,
                    platform="facebook", generic=gen_paths["facebook"])  # fmt: skip
         self._file(groups_rel, format="generic-ndjson", wave=wave, partner=None,
@@ -574,13 +600,20 @@ class Generator:
         shared: list[str | None] = [None] * n
         forwarded: list[str | None] = [None] * n
         # scams
+        share_rows: list[int] = []
+        share_to: list[int] = []
         for i in np.flatnonzero(roles == threads.SCAM).tolist():
-            self._scam(
-                c, i, ids, author_l, name_l, langs, texts, language, shared, forwarded, rng, wave
-            )
+            to = self._scam(
+                c, i, int(tbl.author[i]), ids, author_l, name_l, langs, texts, language, shared,
+                forwarded, rng, wave,
+            )  # fmt: skip
+            if to is not None:
+                share_rows.append(i)
+                share_to.append(to)
         # mentions (replies naming their parent's author)
         m_ids: list[str | None] = [None] * n
         m_names: list[str | None] = [None] * n
+        m_rows: list[int] = []
         if platform in ("telegram", "facebook", "instagram", "x"):
             um = rng.random(n)
             par = tbl.parent
@@ -588,6 +621,7 @@ class Generator:
                 pa = int(tbl.author[par[i]])
                 if pa < 0 or pa == tbl.author[i] or tbl.author[i] < 0:
                     continue
+                m_rows.append(i)
                 m_ids[i] = people_authors[pa]
                 shown = (
                     names[pa] if platform in ("telegram", "facebook") else f"@{people_authors[pa]}"
@@ -606,7 +640,21 @@ class Generator:
         )  # fmt: skip
         r.extra["forwarded_from"] = forwarded
         self._record_qa(c, tbl, r)
+        self._tally_items(c, tbl, np.array(m_rows, dtype=np.int64), share_rows, share_to)
         return r
+
+    def _tally_items(
+        self, c: Container, tbl: threads.Table, m_rows: np.ndarray, share_rows: list[int],
+        share_to: list[int],
+    ) -> None:  # fmt: skip
+        """Count the reply, mention and share edges of ``c``'s items in the planted network."""
+        acc = self._accounts(c, tbl.author)
+        if c.platform != "whatsapp":  # WhatsApp text exports do not say what a message answers
+            rep = np.flatnonzero(tbl.parent >= 0)
+            self.net.add("reply", acc[rep], acc[tbl.parent[rep]])
+        # a mention names the parent's author (none on platforms whose exports carry none)
+        self.net.add("mention", acc[m_rows], acc[tbl.parent[m_rows]])
+        self.net.add("share", acc[share_rows], np.array(share_to, dtype=np.int64))
 
     def _kinds(self, c: Container, tbl: threads.Table) -> list[str]:
         if c.platform in ("telegram", "whatsapp"):
@@ -690,22 +738,31 @@ class Generator:
         return react.tolist(), comments, shares, views
 
     def _scam(
-        self, c: Container, i: int, ids: list[str], author_l: list[str], name_l: list[str],
-        langs: list[str], texts: list[str], language: list[str | None],
+        self, c: Container, i: int, person: int, ids: list[str], author_l: list[str],
+        name_l: list[str], langs: list[str], texts: list[str], language: list[str | None],
         shared: list[str | None], forwarded: list[str | None], rng: np.random.Generator,
         wave: str,
-    ) -> None:  # fmt: skip
+    ) -> int | None:  # fmt: skip
+        """Plant a scam at row ``i`` (by ``person``), new or forwarded from an earlier one.
+
+        Returns the account number of the account it is shared from, if the export says so.
+        """
         main = COMMUNITIES[c.community].language
         pool = [o for o in self.scam_originals if o["language"] in (main, "en")]
+        to = None
         if pool and rng.random() < 0.6:
             o = pool[int(rng.integers(0, len(pool)))]
             texts[i] = o["text"]
             language[i] = o["language"]
             if c.platform == "telegram":
+                # Telegram exports name a forward's origin by display name only
                 forwarded[i] = o["author_name"]
                 shared[i] = o["author_name"]
+                to = self._named_account(o["author_name"])
             elif c.platform == "facebook" and o["platform"] == "facebook":
-                shared[i] = o["platform_id"]
+                # a share names the account shared from (the post's id is in truth.json)
+                shared[i] = o["author"]
+                to = o["person"]
             rec = {"platform": c.platform, "platform_id": ids[i], "container": c.cid,
                    "wave": wave, "type": o["type"], "category": o["category"],
                    "language": o["language"], "forward_of": o["platform_id"],
@@ -719,11 +776,13 @@ class Generator:
             category = "misinformation" if typ.startswith("MISINFO") else "scam"
             self.scam_originals.append({"platform": c.platform, "platform_id": ids[i],
                                         "type": typ, "category": category, "language": lang,
-                                        "text": body, "author_name": name_l[i]})  # fmt: skip
+                                        "text": body, "author_name": name_l[i],
+                                        "author": author_l[i], "person": person})  # fmt: skip
             rec = {"platform": c.platform, "platform_id": ids[i], "container": c.cid,
                    "wave": wave, "type": typ, "category": category, "language": lang,
                    "forward_of": None, "forward_of_platform": None}  # fmt: skip
         self.scams.append(rec)
+        return to
 
     def _record_qa(self, c: Container, tbl: threads.Table, r: platforms.Rendered) -> None:
         if c.mode != "group" or c.partner is None:
@@ -967,6 +1026,7 @@ class Generator:
                     )
                 )  # fmt: skip
                 self._count_edges(wave, platform, "reaction", tot)
+                self.net.add("reaction", who, self._accounts(c, auth), item)
         # memberships
         if c.mode == "group":
             if ctx is not None:
@@ -1187,6 +1247,10 @@ class Generator:
                 ),
                 "members": members,
             },  # fmt: skip
+            "networks": {
+                "definition": NETWORK_DEFINITION,
+                "waves": {w_id: self.networks[w_id] for w_id, *_ in WAVES},
+            },
             "scams": scams,
             "hostile_strings": dict(sorted(self.hostile_seen.items())),
             "whatsapp_styles": {
