@@ -59,7 +59,12 @@ WAVES: tuple[tuple[str, str, dt.date, dt.date, float], ...] = (
 )
 PLATFORM_SHARE = {"telegram": 0.28, "whatsapp": 0.24, "fbgroup": 0.26, "fbpage": 0.04,
                   "instagram": 0.08, "x": 0.05, "youtube": 0.05}  # fmt: skip
-MU = 0.15  # planted community mixing parameter
+# Planted communities. A replier or reactor comes from the parent author's community with
+# probability 1 - MU; a group's members come from its community with share SAME_COMMUNITY.
+# Strong enough that Leiden recovers the communities of people with a few ties (NMI > 0.9)
+# where people talk to each other (groups); see tests/measures/network/test_planted.py.
+MU = 0.08
+SAME_COMMUNITY = 0.9
 HOSTILE_RATE = 0.004
 
 
@@ -248,7 +253,7 @@ def _members(seed: int, c: Container, pop: Population, n_total: int) -> None:
     if c.mode == "channel":
         size = int(np.clip(n_total * 3, 40, pop.size // 3))
     same = np.flatnonzero(pop.community == c.community)
-    n_same = min(len(same), int(size * 0.8))
+    n_same = min(len(same), int(size * SAME_COMMUNITY))
     chosen = rng.choice(same, size=n_same, replace=False)
     rest = np.setdiff1d(np.arange(pop.size), chosen)
     more = rng.choice(rest, size=size - n_same, replace=False)
@@ -1238,6 +1243,7 @@ class Generator:
                 "model": "planted partition: a replier or reactor is drawn from the parent author's "
                 "community with probability 1 - mu, else from all members of the container",
                 "mu": MU,
+                "same_community_members": SAME_COMMUNITY,
                 "labels": {
                     str(c.id): {"language": c.language, "region": c.region, "label": c.label}
                     for c in COMMUNITIES
