@@ -30,7 +30,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SYMBOLS = "#map svg .mark-symbol.role-mark path"
+SYMBOLS = "#map svg .accounts_marks path"
 
 
 def _chromium() -> str:
@@ -93,7 +93,7 @@ def test_the_html_map_works_offline(browser: Any, tiny: Tiny, tmp_path: Path) ->
     # The search box picks out the matching organization and fades the others.
     page.fill(".vega-bindings input[name=search]", "alpha")
     page.wait_for_timeout(300)
-    labels = page.locator("#map svg .layer_3_marks text")
+    labels = page.locator("#map svg .labels_marks text")
     opacity = {labels.nth(i).text_content(): labels.nth(i).get_attribute("opacity")
                for i in range(labels.count())}  # fmt: skip
     assert opacity == {"Alpha Newcomer Services (other)": "1",

@@ -158,7 +158,8 @@ def test_colour_by_type_or_by_community(tiny: Tiny) -> None:
     assert colour[GROUP_NAME] == "group"
     assert colour["person"] == "person"
     spec = m.spec()
-    assert spec["layer"][1]["encoding"]["color"]["scale"]["domain"] == m.colour_domain
+    points = next(layer for layer in spec["layer"] if "color" in layer["encoding"])
+    assert points["encoding"]["color"]["scale"]["domain"] == m.colour_domain
     m = _built(tiny, P1, "baseline", color="community")
     with tiny.opened.workspace() as ws:
         kept = dict(

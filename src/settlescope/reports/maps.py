@@ -363,7 +363,10 @@ def _subtitle(
     else:
         lines.append(f"All {total:,} accounts and {ties_total:,} ties shown.")
     colour = "community" if options.color == "community" else "account type"
-    lines.append(f"Colour: {colour}; size: {size}; shape: platform. Only organizations are named.")
+    lines.append(
+        f"Colour: {colour}; size: {size}; shape: platform; rings mark organizations' "
+        "accounts. Only organizations are named."
+    )
     return lines
 
 
@@ -388,7 +391,9 @@ def _spec(m: NetworkMap, interactive: bool) -> dict[str, Any]:
     x, y = pos("x", m.domain_x), pos("y", m.domain_y)
     platforms = [p for p in PLATFORMS if any(a["platform"] == p for a in m.accounts)]
     size_title = SIZE_TITLES[o.size]
+    # Layers are named: their marks carry the name as a class (accounts_marks ...).
     points: dict[str, Any] = {
+        "name": "accounts",
         "data": {"name": "accounts"},
         "mark": {"type": "point", "filled": True, "strokeWidth": 0},
         "encoding": {
@@ -421,12 +426,22 @@ def _spec(m: NetworkMap, interactive: bool) -> dict[str, Any]:
         "transform": [{"filter": "datum.label != null"}],
         "encoding": {"x": x, "y": y, "text": {"field": "label"}},
     }
-    halo = {**labels, "mark": {"type": "text", "dy": -12, "fontSize": 11, "fontWeight": "bold",
+    halo = {**labels, "name": "halo", "mark": {"type": "text", "dy": -12, "fontSize": 11, "fontWeight": "bold",
                                "stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.8,
                                "aria": False}}  # fmt: skip
-    text = {**labels, "mark": {"type": "text", "dy": -12, "fontSize": 11, "fontWeight": "bold",
+    text = {**labels, "name": "labels", "mark": {"type": "text", "dy": -12, "fontSize": 11, "fontWeight": "bold",
                                "color": "#222"}}  # fmt: skip
+    # A ring marks every organization account, however small its centrality.
+    rings = {
+        "name": "rings",
+        "data": {"name": "accounts"},
+        "transform": [{"filter": "datum.org"}],
+        "mark": {"type": "point", "shape": "circle", "filled": False, "size": 380,
+                 "color": "#222", "strokeWidth": 1.2, "aria": False},
+        "encoding": {"x": x, "y": y},
+    }  # fmt: skip
     ties = {
+        "name": "ties",
         "data": {"name": "ties"},
         "mark": {"type": "rule", "color": TIE_COLOUR, "opacity": 0.35, "aria": False},
         "encoding": {
@@ -455,19 +470,18 @@ def _spec(m: NetworkMap, interactive: bool) -> dict[str, Any]:
         "height": height,
         "background": "white",
         "datasets": {"accounts": m.accounts, "ties": m.ties},
-        "layer": [ties, points, halo, text],
+        "layer": [ties, rings, points, halo, text],
         "config": {"view": {"stroke": None}, "legend": {"orient": "right"}},
     }
     if interactive:
-        _make_interactive(spec, points, halo, text, size_title)
+        _make_interactive(spec, points, [rings, halo, text], size_title)
     return spec
 
 
 def _make_interactive(
     spec: dict[str, Any],
     points: dict[str, Any],
-    halo: dict[str, Any],
-    text: dict[str, Any],
+    organizations: list[dict[str, Any]],
     size_title: str,
 ) -> None:
     """Zoom and pan on the scales, tooltips, and a search box that picks out organizations."""
@@ -494,7 +508,7 @@ def _make_interactive(
                      "value": None}  # fmt: skip
     enc["strokeWidth"] = {"condition": {"test": f"({_SEARCHING}) && ({_MATCH})", "value": 3},
                           "value": 0}  # fmt: skip
-    for layer in (halo, text):
+    for layer in organizations:
         layer["encoding"] = {
             **layer["encoding"],
             "opacity": {"condition": {"test": shown, "value": 1}, "value": 0.15},
