@@ -35,6 +35,9 @@ def test_usage_errors_exit_2(tiny: Tiny, tmp_path: Path) -> None:
     assert code == 2 and "community or type" in text
     code, text = run("export-graph", "--study", s, "--sector", "--out", str(tmp_path / "g.csv"))
     assert code == 2 and ".gexf" in text
+    key = tiny.key_of("zq-ana")  # a private individual is no group, and is not named
+    code, text = run("map", "--study", s, "--group", key, "--out", out)
+    assert code == 2 and "is not a community group" in text
     assert not list(tmp_path.glob("m.*")) and not list(tmp_path.glob("g.*"))
 
 
@@ -42,6 +45,10 @@ def test_bad_input_exits_1_with_what_to_do(tiny: Tiny, tmp_path: Path) -> None:
     s = str(tiny.dir)
     code, text = run("map", "--study", s, "--partner", "p9", "--out", str(tmp_path / "m.svg"))
     assert code == 1 and "unknown partner 'p9'" in text and "p1" in text
+    # A group account whose chat was not imported has no network of its own.
+    code, text = run("map", "--study", s, "--group", "other:grp-newcomers",
+                     "--out", str(tmp_path / "m.svg"))  # fmt: skip
+    assert code == 1 and "Newcomers of the Valley chat has no ties" in text
     with duckdb.connect(str(tiny.dir / "workspace.duckdb")) as con:
         con.execute("DELETE FROM measure_runs WHERE wave = 'baseline'")
     code, text = run("map", "--study", s, "--partner", "p1", "--wave", "baseline",

@@ -47,7 +47,7 @@ import numpy as np
 from settlescope import __version__
 from settlescope.errors import MeasureError, UsageError
 from settlescope.measures.network.graph import Scope
-from settlescope.reports.networks import NetworkReader, WaveNetwork, scope_title
+from settlescope.reports.networks import NetworkReader, WaveNetwork
 from settlescope.store.workspace import Workspace
 from settlescope.study.model import Study, Wave
 
@@ -102,10 +102,12 @@ class GraphHistory:
         return ~np.isnan(self.weight)
 
 
-def read_history(reader: NetworkReader, scope: Scope, waves: Iterable[str]) -> GraphHistory:
+def read_history(
+    reader: NetworkReader, scope: Scope, waves: Iterable[str], title: str | None = None
+) -> GraphHistory:
     """The network of ``scope`` over ``waves`` (waves in which it has no ties are left out)."""
+    title = title or reader.title(scope)
     nets = [net for w in waves if (net := reader.read(scope, w)) is not None]
-    title = scope_title(reader.study, scope)
     if not nets:
         raise MeasureError(
             f"{title} has no ties in the chosen wave(s), so there is nothing to export",
@@ -396,6 +398,7 @@ def export_graph(
             hint="create the folder first, or choose another path",
         )
     reader = NetworkReader(ws, study, study_dir)
+    title = reader.title(scope)
     chosen = list(waves) if waves else waves_with_data(ws, study)
     if not chosen:
         raise MeasureError(
@@ -404,6 +407,6 @@ def export_graph(
             hint=f"import exports first: settlescope import FILE --study {study_dir}",
         )
     reader.require_current(chosen)
-    h = read_history(reader, scope, chosen)
+    h = read_history(reader, scope, chosen, title)
     _write_lines(gexf_lines(h) if fmt == ".gexf" else graphml_lines(h), out)
     return ExportSummary(out, scope, [w.id for w in h.waves], h.n, h.m)

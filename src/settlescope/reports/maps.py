@@ -46,7 +46,7 @@ import numpy as np
 from settlescope.errors import MeasureError, UsageError
 from settlescope.measures.network.graph import Scope
 from settlescope.reports.layouts import Placement, layout_id, place, stored_positions
-from settlescope.reports.networks import NetworkReader, WaveNetwork, scope_title
+from settlescope.reports.networks import NetworkReader, WaveNetwork
 from settlescope.store.workspace import Workspace
 from settlescope.study.model import PLATFORMS, Study
 
@@ -658,9 +658,9 @@ def write_map(
             hint="create the folder first, or choose another path",
         )
     reader = NetworkReader(ws, study, study_dir)
+    title = reader.title(scope)
     reader.require_current([wave])
     net = reader.read(scope, wave)
-    title = scope_title(study, scope)
     if net is None:
         raise MeasureError(
             f"{title} has no ties in wave '{wave}', so there is nothing to map",

@@ -32,7 +32,13 @@ import pyarrow.compute as pc
 from settlescope.errors import MeasureError, UsageError
 from settlescope.importers.normalize import PUBLIC_KINDS
 from settlescope.measures.base import MeasureContext, params_hash
-from settlescope.measures.network.graph import NetworkParams, Scope, edge_frame, scope_graph
+from settlescope.measures.network.graph import (
+    GROUP_KINDS,
+    NetworkParams,
+    Scope,
+    edge_frame,
+    scope_graph,
+)
 from settlescope.measures.run import (
     resolve_params,
     results_status,
@@ -87,17 +93,6 @@ def scope_of(
             )
         return Scope("sector", "sector")
     return Scope("container", str(group))
-
-
-def scope_title(study: Study, scope: Scope) -> str:
-    """How a map or file names the network: the organization's name, the sector, a group."""
-    if scope.scope in ("partner", "organization"):
-        return study.organization(scope.scope_id).name
-    if scope.scope == "sector":
-        return "The settlement sector"
-    if scope.scope == "study":
-        return "The whole study"
-    return f"Group {scope.scope_id}"
 
 
 @dataclass
@@ -171,6 +166,36 @@ class NetworkReader:
                 "reads the same ties, then run the network measures again",
             )
         self.network_params: NetworkParams = self.params["network-positions"]  # type: ignore[assignment]
+
+    def title(self, scope: Scope) -> str:
+        """How a map or file names the network: the organization's name, the sector, a group.
+
+        Raises
+        ------
+        UsageError
+            When ``--group`` names an account that is not a community group.
+        """
+        if scope.scope in ("partner", "organization"):
+            return self.study.organization(scope.scope_id).name
+        if scope.scope == "sector":
+            return "The settlement sector"
+        if scope.scope == "study":
+            return "The whole study"
+        acc = self.ws.table("accounts")
+        rows = (
+            acc.filter(acc.account_key == scope.scope_id)
+            .select("display_name", "handle", "kind")
+            .to_pyarrow()
+            .to_pylist()
+        )
+        if not rows or rows[0]["kind"] not in GROUP_KINDS:
+            raise UsageError(
+                f"'{scope.scope_id}' is not a community group of this workspace",
+                field="--group",
+                hint="give a group's account key (platform:id); the network results list "
+                "each group's key as scope_id under scope 'container'",
+            )
+        return str(rows[0]["display_name"] or f"Group {scope.scope_id}")
 
     def measure_command(self, waves: Iterable[str]) -> str:
         """The command that brings the network results of ``waves`` up to date."""
