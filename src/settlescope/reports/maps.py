@@ -525,11 +525,11 @@ def render(m: NetworkMap, fmt: str) -> bytes:
     spec = m.spec(interactive=False)
     kw: dict[str, Any] = {"vl_version": VL_VERSION, "allowed_base_urls": []}
     if fmt == ".svg":
-        return vlc.vegalite_to_svg(spec, **kw).encode("utf-8")  # type: ignore[no-any-return]
+        return vlc.vegalite_to_svg(spec, **kw).encode("utf-8")
     if fmt == ".png":
-        return vlc.vegalite_to_png(spec, scale=2, **kw)  # type: ignore[no-any-return]
+        return vlc.vegalite_to_png(spec, scale=2, **kw)
     if fmt == ".pdf":
-        return vlc.vegalite_to_pdf(spec, **kw)  # type: ignore[no-any-return]
+        return vlc.vegalite_to_pdf(spec, **kw)
     raise ValueError(f"unknown map format {fmt}")
 
 
@@ -537,7 +537,9 @@ def render(m: NetworkMap, fmt: str) -> bytes:
 def _javascript() -> str:
     import vl_convert as vlc
 
-    bundle: str = vlc.javascript_bundle(vl_version=VL_VERSION)
+    # vega-embed, Vega-Lite and Vega with their dependencies in one script; the page calls
+    # the vegaEmbed it leaves on the window.
+    bundle = vlc.javascript_bundle("window.vegaEmbed = vegaEmbed;", vl_version=VL_VERSION)
     return _script_safe(bundle)
 
 

@@ -23,6 +23,7 @@ import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import ibis
 import numpy as np
@@ -266,8 +267,8 @@ class NetworkReader:
             platform=[frame.platforms[c] for c in frame.node_platform[sg.nodes].tolist()],
             kind=kind,
             org_id=org_id,
-            org_name=[orgs[o].name if o in orgs else None for o in org_id],  # type: ignore[index]
-            org_type=[orgs[o].type if o in orgs else None for o in org_id],  # type: ignore[index]
+            org_name=[orgs[o].name if o in orgs else None for o in org_id],
+            org_type=[orgs[o].type if o in orgs else None for o in org_id],
             name=name,
             public=public,
             attrs=attrs,
@@ -278,7 +279,7 @@ class NetworkReader:
         )
 
     # -- reading the workspace ---------------------------------------------------------------
-    def _accounts(self, keys: pa.Array) -> dict[str, list]:  # type: ignore[type-arg]
+    def _accounts(self, keys: pa.Array) -> dict[str, list[Any]]:
         cols = ("org_id", "kind", "handle", "display_name", "pseudonymised")
         wanted = ibis.memtable(pa.table({"k": keys}))
         acc = self.ws.table("accounts")
@@ -286,7 +287,7 @@ class NetworkReader:
             acc.join(wanted, acc.account_key == wanted.k).select("account_key", *cols).to_pyarrow()
         )
         at = _align(keys, rows.column("account_key"))
-        out: dict[str, list] = {}  # type: ignore[type-arg]
+        out: dict[str, list[Any]] = {}
         for c in cols:
             out[c] = _take(rows.column(c), at).to_pylist()
         return out
