@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -45,9 +44,10 @@ from xml.sax.saxutils import escape, quoteattr
 import numpy as np
 
 from settlescope import __version__
-from settlescope.errors import MeasureError, UsageError
+from settlescope.errors import MeasureError
 from settlescope.measures.network.graph import Scope
 from settlescope.reports.networks import NetworkReader, WaveNetwork
+from settlescope.reports.output import check_folder, output_format, replacing
 from settlescope.store.workspace import Workspace
 from settlescope.study.model import Study, Wave
 
@@ -287,7 +287,9 @@ def graphml_lines(h: GraphHistory) -> Iterator[str]:
                 f'  <key id="{cls[0]}_{_text(kid)}" for="{cls}" attr.name={_attr(name)} '
                 f'attr.type="{gtype}"/>\n'
             )
-    yield f'  <graph id={_attr(h.title)} edgedefault="directed">\n'
+    # GraphML wants a token as the graph's id; the title is in the comment above.
+    graph_id = re.sub(r"[^\w.:-]", "_", f"{h.scope.scope}:{h.scope.scope_id}")
+    yield f'  <graph id="{graph_id}" edgedefault="directed">\n'
     for i, key in enumerate(h.keys):
         yield f"    <node id={_attr(key)}>\n"
         yield f'      <data key="n_label">{_text(h.label[i])}</data>\n'
@@ -322,18 +324,8 @@ def graphml_lines(h: GraphHistory) -> Iterator[str]:
     yield "  </graph>\n</graphml>\n"
 
 
-def _write_lines(lines: Iterator[str], out: Path) -> None:
-    """Write to a temporary file beside ``out`` and move it into place once complete."""
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        with open(partial, "w", encoding="utf-8", newline="\n") as fh:
-            _stream(lines, fh)
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
-
-
 def _stream(lines: Iterator[str], fh: IO[str], chunk: int = 2000) -> None:
+    """Write ``lines`` in chunks (the document is never held whole in memory)."""
     buf: list[str] = []
     for line in lines:
         buf.append(line)
@@ -361,14 +353,10 @@ class ExportSummary:
 
 
 def graph_format(out: Path) -> str:
-    suffix = Path(out).suffix.lower()
-    if suffix not in FORMATS:
-        raise UsageError(
-            f"cannot tell the graph format from '{Path(out).name}'",
-            field="--out",
-            hint="end the file name with .gexf (Gephi, with time spans) or .graphml",
-        )
-    return suffix
+    """The file format chosen by the file's extension."""
+    return output_format(
+        out, FORMATS, "end the file name with .gexf (Gephi, with time spans) or .graphml"
+    )
 
 
 def export_graph(
@@ -390,13 +378,7 @@ def export_graph(
 
     out = Path(out)
     fmt = graph_format(out)
-    if not out.parent.is_dir():
-        raise UsageError(
-            "the folder for the file does not exist",
-            file=str(out.parent),
-            field="--out",
-            hint="create the folder first, or choose another path",
-        )
+    check_folder(out)
     reader = NetworkReader(ws, study, study_dir)
     title = reader.title(scope)
     chosen = list(waves) if waves else waves_with_data(ws, study)
@@ -408,5 +390,6 @@ def export_graph(
         )
     reader.require_current(chosen)
     h = read_history(reader, scope, chosen, title)
-    _write_lines(gexf_lines(h) if fmt == ".gexf" else graphml_lines(h), out)
+    with replacing(out) as partial, open(partial, "w", encoding="utf-8", newline="\n") as fh:
+        _stream(gexf_lines(h) if fmt == ".gexf" else graphml_lines(h), fh)
     return ExportSummary(out, scope, [w.id for w in h.waves], h.n, h.m)

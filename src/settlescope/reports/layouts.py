@@ -13,6 +13,8 @@ later map reuses every stored position and places only the accounts that have no
 each starts at the mean position of its stored neighbours (or, with none, at a seeded random
 point of the map's extent) and moves under the same forces while the stored accounts stay
 exactly where they are (igraph's per-vertex ``minx``/``maxx``/``miny``/``maxy`` bounds).
+Each connected part of the network is laid out on its own and wholly new parts are packed in
+rows below the rest, so that a small separate part cannot drift off and shrink the picture.
 Asking for a fresh layout (``relayout``) replaces the network's stored positions.
 
 Reference: Fruchterman, T. M. J. & Reingold, E. M. (1991) Graph drawing by force-directed

@@ -35,9 +35,8 @@ from __future__ import annotations
 import functools
 import html
 import json
-import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +46,7 @@ from settlescope.errors import MeasureError, UsageError
 from settlescope.measures.network.graph import Scope
 from settlescope.reports.layouts import Placement, layout_id, place, stored_positions
 from settlescope.reports.networks import NetworkReader, WaveNetwork
+from settlescope.reports.output import check_folder, output_format, replacing
 from settlescope.store.workspace import Workspace
 from settlescope.study.model import PLATFORMS, Study
 
@@ -130,11 +130,6 @@ class NetworkMap:
     total: int
     ties_shown: int
     ties_total: int
-    labelled: list[str] = field(default_factory=list)
-
-    @property
-    def left_out(self) -> int:
-        return self.total - self.shown
 
     def spec(self, *, interactive: bool = False) -> dict[str, Any]:
         """The Vega-Lite specification (with zoom, tooltips and search when interactive)."""
@@ -143,14 +138,7 @@ class NetworkMap:
 
 def map_format(out: Path) -> str:
     """The output format chosen by the file's extension."""
-    suffix = Path(out).suffix.lower()
-    if suffix not in FORMATS:
-        raise UsageError(
-            f"cannot tell the map's format from '{Path(out).name}'",
-            field="--out",
-            hint=f"end the file name with {', '.join(FORMATS)}",
-        )
-    return suffix
+    return output_format(out, FORMATS, f"end the file name with {', '.join(FORMATS)}")
 
 
 def select_accounts(values: np.ndarray, keys: list[str], is_org: np.ndarray, n: int) -> np.ndarray:
@@ -261,7 +249,6 @@ def build_map(
         total=total,
         ties_shown=len(pairs),
         ties_total=len(all_pairs),
-        labelled=list(labels.values()),
     )
 
 
@@ -421,16 +408,20 @@ def _spec(m: NetworkMap, interactive: bool) -> dict[str, Any]:
             "opacity": {"value": 0.85},
         },
     }
-    labels = {
+    labels: dict[str, Any] = {
         "data": {"name": "accounts"},
         "transform": [{"filter": "datum.label != null"}],
         "encoding": {"x": x, "y": y, "text": {"field": "label"}},
     }
-    halo = {**labels, "name": "halo", "mark": {"type": "text", "dy": -12, "fontSize": 11, "fontWeight": "bold",
-                               "stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.8,
-                               "aria": False}}  # fmt: skip
-    text = {**labels, "name": "labels", "mark": {"type": "text", "dy": -12, "fontSize": 11, "fontWeight": "bold",
-                               "color": "#222"}}  # fmt: skip
+    label_mark: dict[str, Any] = {"type": "text", "dy": -12, "fontSize": 11, "fontWeight": "bold"}
+    # A white outline under each name keeps it readable over ties and points.
+    halo: dict[str, Any] = {
+        **labels,
+        "name": "halo",
+        "mark": {**label_mark, "stroke": "white", "strokeWidth": 3, "strokeOpacity": 0.8,
+                 "aria": False},
+    }  # fmt: skip
+    text: dict[str, Any] = {**labels, "name": "labels", "mark": {**label_mark, "color": "#222"}}
     # A ring marks every organization account, however small its centrality.
     rings = {
         "name": "rings",
@@ -652,13 +643,7 @@ def write_map(
     options.check()
     out = Path(out)
     fmt = map_format(out)
-    if not out.parent.is_dir():
-        raise UsageError(
-            "the folder for the map does not exist",
-            file=str(out.parent),
-            field="--out",
-            hint="create the folder first, or choose another path",
-        )
+    check_folder(out)
     reader = NetworkReader(ws, study, study_dir)
     title = reader.title(scope)
     reader.require_current([wave])
@@ -671,14 +656,10 @@ def write_map(
         )
     m = build_map(net, title, options, stored_positions(ws, layout_id(scope)))
     data = render(m, fmt)
-    partial = out.with_name(f".{out.name}.partial")
-    partial.write_bytes(data)
-    try:
+    with replacing(out) as partial:
+        partial.write_bytes(data)
         with ws.transaction():
             m.placement.save(ws)
-        os.replace(partial, out)
-    finally:
-        partial.unlink(missing_ok=True)
     return MapSummary(
         out=out,
         wave=wave,

@@ -295,22 +295,17 @@ class NetworkReader:
     def _attributes(self, scope: Scope, wave: str, keys: pa.Array) -> dict[str, np.ndarray]:
         t = self.ws.table("node_attributes")
         cond = None
-        for mid in NEEDED:
-            spec = self.specs[mid]
+        for attr, mid in ATTRIBUTES.items():
             c = (
-                (t.measure_id == mid)
-                & (t.measure_version == spec.version)
+                (t.attribute == attr)
+                & (t.measure_id == mid)
+                & (t.measure_version == self.specs[mid].version)
                 & (t.params_hash == params_hash(self.params[mid]))
             )
             cond = c if cond is None else cond | c
         rows = (
-            t.filter(cond)
-            .filter(
-                (t.wave == wave)
-                & (t.scope == scope.scope)
-                & (t.scope_id == scope.scope_id)
-                & t.attribute.isin(list(ATTRIBUTES))
-            )
+            t.filter((t.wave == wave) & (t.scope == scope.scope) & (t.scope_id == scope.scope_id))
+            .filter(cond)
             .select("account_key", "attribute", "value")
             .to_pyarrow()
         )
