@@ -59,7 +59,7 @@ DEFAULT_MAX_NODES = 1500
 VL_VERSION = "6.4"
 
 SIZE_TITLES = {"pagerank": "PageRank", "degree": "degree (in + out)", "betweenness": "betweenness"}
-# Communities are numbered by decreasing size; the largest get their own colour.
+# The ten communities with the most accounts on a map get a colour each; the rest are grey.
 COMMUNITY_COLOURS = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#17becf",
