@@ -10,11 +10,15 @@ STAMP  := $(VENV)/.installed
 
 install: $(STAMP)
 
-# Java runs the local Spark session used by the scale-out tests.
+# Java runs the local Spark session used by the scale-out tests; Debian's Chromium runs the
+# browser tests of the interactive maps (Playwright drives it; it never downloads a browser).
 system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "Installing a Java runtime for Spark (needs root and Debian's packages)"; \
 	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+	@test -x /usr/bin/chromium || { \
+	  echo "Installing Chromium for the browser tests (needs root and Debian's packages)"; \
+	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

@@ -13,6 +13,7 @@ from settlescope.importers.base import ImportOptions
 from settlescope.importers.run import ImportSummary, import_file
 from settlescope.store.workspace import Workspace
 from settlescope.study.setup import OpenedStudy, create_study, open_study
+from tests.tiny_network import Tiny, build_tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
@@ -97,6 +98,20 @@ def measured_demo(demo_study: Path, tmp_path_factory: pytest.TempPathFactory) ->
     with opened.workspace() as ws:
         run_measures(ws, opened.study, study_dir=target)
     return target
+
+
+@pytest.fixture(scope="session")
+def tiny_template(tmp_path_factory: pytest.TempPathFactory) -> Tiny:
+    """The tiny hand-built network study (tests/tiny_network.py), measured once."""
+    return build_tiny(tmp_path_factory.mktemp("tiny"))
+
+
+@pytest.fixture
+def tiny(tiny_template: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Tiny:
+    """A fresh copy of the tiny study for one test (maps write positions to it)."""
+    monkeypatch.setenv("SETTLESCOPE_KEY_FILE", str(tiny_template.key))
+    copy_study(tiny_template.dir, tmp_path / "study")
+    return Tiny(tmp_path / "study", tiny_template.key)
 
 
 def copy_study(src: Path, dst: Path) -> Path:

@@ -23,7 +23,7 @@ def run(*args: str) -> tuple[int, str]:
 def test_help_and_version() -> None:
     code, out = run("--help")
     assert code == 0
-    for cmd in ("init", "import", "status", "formats", "synth", "demo"):
+    for cmd in ("init", "import", "status", "formats", "synth", "demo", "map", "export-graph"):
         assert cmd in out
     code, out = run("--version")
     assert code == 0 and __version__ in out

@@ -6,7 +6,8 @@ import os
 import sys
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -25,6 +26,10 @@ out = Console()
 err = Console(stderr=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+StudyOpt = Annotated[
+    Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")
+]
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 
@@ -66,3 +71,10 @@ def escape(text: str) -> str:
 
 def is_tty() -> bool:
     return sys.stderr.isatty()
+
+
+def split_values(values: list[str] | None) -> list[str] | None:
+    """Values of a repeatable option, each of which may also be comma-separated."""
+    if not values:
+        return None
+    return [p.strip() for v in values for p in v.split(",") if p.strip()]

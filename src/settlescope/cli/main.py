@@ -20,13 +20,9 @@ from rich.table import Table
 from rich.text import Text
 
 from settlescope import __version__
-from settlescope.cli.app import EXIT_DATA, app, err, escape, handle_errors, out
+from settlescope.cli.app import EXIT_DATA, StudyOpt, app, err, escape, handle_errors, out
 from settlescope.errors import UsageError
 from settlescope.importers.base import REGISTRY, ImportOptions
-
-StudyOpt = Annotated[
-    Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")
-]
 
 
 def _version(value: bool) -> None:
@@ -372,6 +368,7 @@ def demo(
 
 
 # Commands defined in their own modules register on the same app when imported.
+from settlescope.cli import maps as _maps  # noqa: E402,F401
 from settlescope.cli import measure as _measure  # noqa: E402,F401
 
 

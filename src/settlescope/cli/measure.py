@@ -10,17 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from settlescope.cli.app import app, err, escape, handle_errors, out
-
-StudyOpt = Annotated[
-    Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")
-]
-
-
-def _split(values: list[str] | None) -> list[str] | None:
-    if not values:
-        return None
-    return [p.strip() for v in values for p in v.split(",") if p.strip()]
+from settlescope.cli.app import StudyOpt, app, err, escape, handle_errors, out, split_values
 
 
 @app.command()
@@ -42,10 +32,10 @@ def measure(
     from settlescope.study.setup import open_study
 
     opened = open_study(study)
-    specs = select_measures(_split(only))
+    specs = select_measures(split_values(only))
     t0 = time.perf_counter()
     with opened.workspace() as ws:
-        waves = _split(wave) or waves_with_data(ws, opened.study)
+        waves = split_values(wave) or waves_with_data(ws, opened.study)
         if not waves:
             from settlescope.errors import MeasureError
 
@@ -81,7 +71,7 @@ def measure(
                 ws,
                 opened.study,
                 waves=waves,
-                only=_split(only),
+                only=split_values(only),
                 progress=progress,
                 study_dir=study,
             )
