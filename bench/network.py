@@ -174,21 +174,32 @@ def child_floor(study_dir: str, wave: str) -> dict[str, object]:
                 graphs[sub.scope] = sub
     built_mib = _peak_mib()
     kw = dict(exact_max_nodes=p.exact_max_nodes, samples=p.samples, seed=p.seed)
+    multi = {s for s in wholes if len(frame.scope_platforms(s)) > 1}
     t0 = time.perf_counter()
+    btws = {}
     for s, sg in graphs.items():
         g, u = sg.graph, sg.undirected()
-        # network-structure (every scope, whole and per platform)
+        # network-structure (every scope, whole and per platform); a whole network of
+        # several platforms takes betweenness and distances from its parts (as the measure)
         alg.density(g)
         alg.reciprocity(g)
         alg.components(g)
-        alg.distances(u, **kw)
+        if s not in multi:
+            alg.distances(u, **kw)
+            btws[s] = alg.betweenness(g, **kw)
         alg.clustering(u)
         alg.degree_centralization(g, "in")
         alg.degree_centralization(g, "out")
-        btw = alg.betweenness(g, **kw)
         alg.coreness(u)
+    for s, sg in graphs.items():
         if s.platform is not None:
             continue
+        g, u = sg.graph, sg.undirected()
+        btw = btws.get(s) or alg.combine_betweenness(sg.n, [
+            (np.flatnonzero(frame.node_platform[sg.nodes] == frame.platforms.index(pl)),
+             btws[Scope(s.scope, s.scope_id, pl)])
+            for pl in frame.scope_platforms(s)
+        ])  # fmt: skip
         # network-communities, network-positions, network-brokerage (whole networks)
         comm = alg.leiden(u, resolution=cp.resolution, seed=cp.seed, iterations=cp.iterations)
         for pl in frame.scope_platforms(s):

@@ -37,6 +37,7 @@ from settlescope.measures.network.graph import (
     GROUP_KINDS,
     NetworkParams,
     Scope,
+    ScopeGraph,
     edge_frame,
     scope_graph,
 )
@@ -275,7 +276,7 @@ class NetworkReader:
             src=edges[:, 0],
             dst=edges[:, 1],
             weight=np.asarray(sg.graph.es["weight"], dtype=np.float64),
-            count=np.asarray(sg.graph.es["count"], dtype=np.int64),
+            count=_tie_counts(sg),
         )
 
     # -- reading the workspace ---------------------------------------------------------------
@@ -326,3 +327,9 @@ def _align(keys: pa.Array, found: pa.ChunkedArray) -> pa.Array:
 def _take(col: pa.ChunkedArray, at: pa.Array) -> pa.Array:
     """``col``'s values at the rows ``at`` (null where ``at`` is null)."""
     return col.combine_chunks().take(at)
+
+
+def _tie_counts(sg: ScopeGraph) -> np.ndarray:
+    if sg.count is None:
+        raise ValueError(f"interaction counts are kept for whole networks only, not {sg.scope}")
+    return sg.count

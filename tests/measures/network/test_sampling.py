@@ -60,3 +60,24 @@ def test_sampled_betweenness_intervals_cover_most_nodes(graph: ig.Graph) -> None
     lo, hi = est.centralization.lower, est.centralization.upper
     assert lo is not None and hi is not None
     assert lo <= exact.centralization.value <= hi
+
+
+def test_betweenness_of_a_disjoint_union_is_put_together_from_its_parts() -> None:
+    with alg.seeded(3):
+        a = ig.Graph.Barabasi(400, m=2, directed=True)
+        b = ig.Graph.Erdos_Renyi(300, m=900, directed=True)
+    whole = a.disjoint_union(b)
+    exact = alg.betweenness(whole, exact_max_nodes=10_000, samples=64, seed=1)
+    ia, ib = np.arange(400), np.arange(400, 700)
+    parts = [(ia, alg.betweenness(a, exact_max_nodes=10_000, samples=64, seed=1)),
+             (ib, alg.betweenness(b, exact_max_nodes=10_000, samples=64, seed=1))]  # fmt: skip
+    got = alg.combine_betweenness(700, parts)
+    assert got.exact
+    assert np.allclose(got.raw, exact.raw, rtol=1e-12, atol=1e-9)
+    assert got.centralization.value == pytest.approx(exact.centralization.value, rel=1e-12)
+    # with one part estimated, the interval still holds the exact centralization
+    parts[0] = (ia, alg.betweenness(a, exact_max_nodes=100, samples=128, seed=2))
+    est = alg.combine_betweenness(700, parts)
+    c = est.centralization
+    assert not est.exact and c.lower is not None and c.upper is not None
+    assert c.lower <= exact.centralization.value <= c.upper

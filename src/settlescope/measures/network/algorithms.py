@@ -240,6 +240,7 @@ class Betweenness:
     se: np.ndarray | None  # standard error per node (None when exact)
     sources: int  # sources used (n when exact)
     centralization: Estimate
+    total_var: float = 0.0  # variance of the estimate of sum_v b(v) (0 when exact)
 
     @property
     def exact(self) -> bool:
@@ -303,7 +304,36 @@ def betweenness(g: ig.Graph, *, exact_max_nodes: int, samples: int, seed: int) -
             t95(k - 1) * (n * float(se[top]) + float(totals.std(ddof=1)) / math.sqrt(k)) / denom
         )
     cent = Estimate(c, n, lower=max(0.0, c - c_half), upper=min(1.0, max(c, c + c_half)))
-    return Betweenness(raw, se, k, cent)
+    return Betweenness(raw, se, k, cent, float(totals.var(ddof=1)) / k if k > 1 else 0.0)
+
+
+def combine_betweenness(n: int, parts: list[tuple[np.ndarray, Betweenness]]) -> Betweenness:
+    """Betweenness of a graph whose parts have no tie between them, from the parts'.
+
+    No shortest path crosses from one part to another, so each node's betweenness in the
+    whole graph is its betweenness in its part (exact or estimated as the part's size
+    called for). ``parts`` gives each part's vertex ids in the whole graph. The
+    centralization is recomputed over the whole; when a part was estimated, its interval
+    adds the error of the top node and of the sum (conservatively, as if independent).
+    """
+    raw = np.zeros(n)
+    se = np.zeros(n)
+    sampled = [b for _, b in parts if not b.exact]
+    for idx, b in parts:
+        raw[idx] = b.raw
+        if b.se is not None:
+            se[idx] = b.se
+    c = _centralization(raw)
+    if not sampled:
+        return Betweenness(raw, None, n, Estimate(c, n))
+    top = int(np.argmax(raw))
+    k = min(b.sources for b in sampled)
+    total_se = math.sqrt(sum(b.total_var for b in sampled))
+    denom = (n - 1) ** 2 * (n - 2) if n > 2 else 1
+    half = t95(k - 1) * (n * float(se[top]) + total_se) / denom
+    cent = Estimate(c, n, lower=max(0.0, c - half), upper=min(1.0, max(c, c + half)))
+    sources = sum(b.sources for _, b in parts)
+    return Betweenness(raw, se, sources, cent, sum(b.total_var for b in sampled))
 
 
 def _centralization(raw: np.ndarray) -> float:

@@ -96,7 +96,8 @@ class ScopeGraph:
 
     ``nodes`` holds, for each vertex, its id in the wave's :class:`EdgeFrame`; vertex ``i``
     of ``graph`` is account ``frame.node_keys[nodes[i]]``. Edge attribute ``weight`` sums the
-    tie's interaction weights.
+    tie's interaction weights; ``count`` (kept beside the graph, in edge order, for whole
+    networks) counts them.
     """
 
     scope: Scope
@@ -104,6 +105,7 @@ class ScopeGraph:
     nodes: np.ndarray
     interactions: int
     self_loops: int
+    count: np.ndarray | None = field(default=None, repr=False)  # interactions per tie
     _undirected: ig.Graph | None = field(default=None, repr=False)
 
     @property
@@ -196,12 +198,13 @@ class EdgeFrame:
         code = ls.astype(np.int64) * max(len(nodes), 1) + ld
         ties, tie_of = np.unique(code, return_inverse=True)
         weight = np.bincount(tie_of, weights=w, minlength=len(ties))
+        count = np.bincount(tie_of, weights=c, minlength=len(ties)).astype(np.int64)
         g = ig.Graph(n=len(nodes), directed=True)
         if len(ties):
             pairs = np.column_stack([ties // len(nodes), ties % len(nodes)])
             g.add_edges(pairs)
             g.es["weight"] = weight.tolist()
-        return ScopeGraph(scope, g, nodes, interactions, loops)
+        return ScopeGraph(scope, g, nodes, interactions, loops, count)
 
     def keys(self, node_ids: np.ndarray) -> pa.Array:
         return self.node_keys.take(pa.array(node_ids, pa.int64()))

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy as np
 from pydantic import Field
 
 from settlescope.measures.base import MeasureContext, Metric, Row, measure
 from settlescope.measures.network import algorithms as alg
 from settlescope.measures.network.graph import (
+    EdgeFrame,
     NetworkParams,
     Scope,
     ScopeGraph,
@@ -117,25 +119,91 @@ def network_structure(ctx: MeasureContext) -> Iterator[Row]:
     scopes = list(scopes_of(frame, ctx))
     for i, whole in enumerate(scopes):
         ctx.progress(i / max(len(scopes), 1), whole.label())
-        platforms = frame.scope_platforms(whole)
-        subs = [whole] + [Scope(whole.scope, whole.scope_id, pl) for pl in platforms]
-        for s in subs:
-            sg = scope_graph(ctx, p, s)
-            yield from structure_rows(sg, p, betweenness_of(ctx, p, sg))
+        parts = [scope_graph(ctx, p, s) for s in platform_scopes(frame, whole)]
+        sg = scope_graph(ctx, p, whole)
+        yield from structure_rows(sg, p, betweenness_of(ctx, p, sg), distances_of(ctx, p, sg))
+        for part in parts:
+            yield from structure_rows(
+                part, p, betweenness_of(ctx, p, part), distances_of(ctx, p, part)
+            )
+
+
+def platform_scopes(frame: EdgeFrame, whole: Scope) -> list[Scope]:
+    return [Scope(whole.scope, whole.scope_id, pl) for pl in frame.scope_platforms(whole)]
+
+
+def _key(kind: str, p: SamplingParams, scope: Scope) -> str:
+    return f"network-{kind}:{p.graph_key()}:{p.exact_max_nodes}:{p.samples}:{p.seed}:{scope}"
+
+
+def _parts(
+    ctx: MeasureContext, p: SamplingParams, sg: ScopeGraph
+) -> list[tuple[np.ndarray, ScopeGraph]] | None:
+    """A whole network's platform parts, with their vertex ids in the whole (None: one part)."""
+    if sg.scope.platform is not None:
+        return None
+    frame = edge_frame(ctx, p)
+    scopes = platform_scopes(frame, sg.scope)
+    if len(scopes) < 2:
+        return None
+    out = []
+    for s in scopes:
+        code = frame.platforms.index(s.platform)  # type: ignore[arg-type]
+        idx = np.flatnonzero(frame.node_platform[sg.nodes] == code)
+        out.append((idx, scope_graph(ctx, p, s)))
+    return out
 
 
 def betweenness_of(ctx: MeasureContext, p: SamplingParams, sg: ScopeGraph) -> alg.Betweenness:
-    """The scope's betweenness (memoised: positions and structure share it)."""
-    key = f"network-betweenness:{p.graph_key()}:{p.exact_max_nodes}:{p.samples}:{p.seed}:{sg.scope}"
-    return ctx.memo(
-        key,
-        lambda: alg.betweenness(
-            sg.graph, exact_max_nodes=p.exact_max_nodes, samples=p.samples, seed=p.seed
-        ),
-    )
+    """The network's betweenness, memoised (structure and positions share it).
+
+    A whole network's is put together from its platforms' (no path crosses platforms),
+    so each part is computed once.
+    """
+
+    def make() -> alg.Betweenness:
+        parts = _parts(ctx, p, sg)
+        if parts is None:
+            return alg.betweenness(
+                sg.graph, exact_max_nodes=p.exact_max_nodes, samples=p.samples, seed=p.seed
+            )
+        return alg.combine_betweenness(
+            sg.n, [(idx, betweenness_of(ctx, p, part)) for idx, part in parts]
+        )
+
+    return ctx.memo(_key("betweenness", p, sg.scope), make)
 
 
-def structure_rows(sg: ScopeGraph, p: SamplingParams, btw: alg.Betweenness) -> list[Row]:
+def distances_of(
+    ctx: MeasureContext, p: SamplingParams, sg: ScopeGraph
+) -> tuple[alg.Estimate, alg.Estimate]:
+    """Diameter and mean distance, memoised; a whole network's are its largest part's.
+
+    The largest weakly connected component of a whole network lies on one platform (ties
+    never cross platforms), so its distances are that platform's (on equal sizes, the
+    first platform in alphabetical order).
+    """
+
+    def make() -> tuple[alg.Estimate, alg.Estimate]:
+        parts = _parts(ctx, p, sg)
+        if parts is None:
+            return alg.distances(
+                sg.undirected(), exact_max_nodes=p.exact_max_nodes, samples=p.samples,
+                seed=p.seed,
+            )  # fmt: skip
+        sizes = [alg.components(part.graph).largest_weak for _, part in parts]
+        best = parts[int(np.argmax(sizes))][1]
+        return distances_of(ctx, p, best)
+
+    return ctx.memo(_key("distances", p, sg.scope), make)
+
+
+def structure_rows(
+    sg: ScopeGraph,
+    p: SamplingParams,
+    btw: alg.Betweenness,
+    dist: tuple[alg.Estimate, alg.Estimate],
+) -> list[Row]:
     """The structure metrics of one network as result rows."""
     g, u = sg.graph, sg.undirected()
     s = sg.scope
@@ -167,8 +235,7 @@ def structure_rows(sg: ScopeGraph, p: SamplingParams, btw: alg.Betweenness) -> l
     add("largest-weak-share", comp.largest_weak / n if n else 0.0, n)
     add("strong-components", comp.strong)
     add("largest-strong-component", comp.largest_strong)
-    diameter, mean = alg.distances(u, exact_max_nodes=p.exact_max_nodes, samples=p.samples,
-                                   seed=p.seed)  # fmt: skip
+    diameter, mean = dist
     add("diameter", diameter)
     add("mean-distance", mean)
     trans, local = alg.clustering(u)
