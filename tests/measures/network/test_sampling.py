@@ -53,7 +53,7 @@ def test_sampled_betweenness_intervals_cover_most_nodes(graph: ig.Graph) -> None
     # 100 most central nodes here (the measure's docs say so); far below would mean a broken
     # estimator or error. The top-10 ranking is kept.
     top = np.argsort(-exact.raw)[:100]
-    half = alg.t95(est.sources - 1) * est.se[top]
+    half = est.t95() * est.se[top]
     covered = np.abs(est.raw[top] - exact.raw[top]) <= half
     assert covered.mean() >= 0.7
     assert len(set(np.argsort(-est.raw)[:10]) & set(np.argsort(-exact.raw)[:10])) >= 8

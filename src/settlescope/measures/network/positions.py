@@ -131,7 +131,7 @@ def _account_rows(
     if btw.se is None:
         yield row("betweenness", b, n=n)
     else:
-        half = alg.t95(btw.sources - 1) * float(btw.se[j]) * scale
+        half = btw.t95() * float(btw.se[j]) * scale
         yield row("betweenness", b, n=btw.sources, lower=max(0.0, b - half),
                   upper=min(1.0, b + half))  # fmt: skip
     yield row("coreness", values["coreness"][j])
