@@ -185,7 +185,7 @@ def child_floor(study_dir: str, wave: str) -> dict[str, object]:
         alg.reciprocity(g)
         alg.components(g)
         if s not in multi:
-            alg.distances(u, **kw)
+            alg.distances(u, **{**kw, "exact_max_nodes": p.exact_distance_max_nodes})
             btws[s] = alg.betweenness(g, **kw)
         alg.clustering(u)
         alg.degree_centralization(g, "in")

@@ -30,8 +30,14 @@ class SamplingParams(NetworkParams):
     exact_max_nodes: int = Field(
         default=50_000,
         ge=3,
-        description="Betweenness, diameter and mean distance are exact up to this many nodes, "
-        "estimated from sampled sources above.",
+        description="Betweenness is exact up to this many nodes, estimated from sampled "
+        "sources above.",
+    )
+    exact_distance_max_nodes: int = Field(
+        default=10_000,
+        ge=3,
+        description="Diameter and mean distance are exact up to this many nodes in the largest "
+        "component (a search from every node), estimated from sampled sources above.",
     )
     samples: int = Field(
         default=64,
@@ -65,12 +71,12 @@ METRICS = (
     Metric("largest-strong-component", "accounts", "Nodes of the largest strongly connected "
            "component."),
     Metric("diameter", "hops", "Longest shortest path in the largest weakly connected "
-           "component, in hops on the undirected, unweighted graph. Above exact_max_nodes: the "
+           "component, in hops on the undirected, unweighted graph. Above exact_distance_max_nodes: the "
            "longest found from sampled sources (lower) and twice the smallest eccentricity "
            "found (upper)."),
     Metric("mean-distance", "hops", "Mean shortest-path length over pairs of distinct nodes "
            "of the largest weakly connected component (undirected, unweighted). Above "
-           "exact_max_nodes: mean over sampled sources, 95% interval from batches."),
+           "exact_distance_max_nodes: mean over sampled sources, with a 95% interval."),
     Metric("transitivity", "share", "Global clustering: 3 x triangles / connected triples, "
            "undirected."),
     Metric("mean-local-clustering", "share", "Mean over nodes of the local clustering "
@@ -133,7 +139,10 @@ def platform_scopes(frame: EdgeFrame, whole: Scope) -> list[Scope]:
 
 
 def _key(kind: str, p: SamplingParams, scope: Scope) -> str:
-    return f"network-{kind}:{p.graph_key()}:{p.exact_max_nodes}:{p.samples}:{p.seed}:{scope}"
+    return (
+        f"network-{kind}:{p.graph_key()}:{p.exact_max_nodes}:{p.exact_distance_max_nodes}:"
+        f"{p.samples}:{p.seed}:{scope}"
+    )
 
 
 def _parts(
@@ -188,7 +197,7 @@ def distances_of(
         parts = _parts(ctx, p, sg)
         if parts is None:
             return alg.distances(
-                sg.undirected(), exact_max_nodes=p.exact_max_nodes, samples=p.samples,
+                sg.undirected(), exact_max_nodes=p.exact_distance_max_nodes, samples=p.samples,
                 seed=p.seed,
             )  # fmt: skip
         sizes = [alg.components(part.graph).largest_weak for _, part in parts]
