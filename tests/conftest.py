@@ -16,7 +16,15 @@ from settlescope.study.setup import OpenedStudy, create_study, open_study
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
-SHARED = ROOT.parent / "shared"
+# The shared samples sit beside the checkout (``../shared``); a git worktree may sit deeper,
+# so the nearest ancestor that holds ``shared/samples`` is used (or $SETTLESCOPE_SHARED).
+SHARED = Path(
+    os.environ.get("SETTLESCOPE_SHARED")
+    or next(
+        (p / "shared" for p in ROOT.parents if (p / "shared" / "samples").is_dir()),
+        ROOT.parent / "shared",
+    )
+)
 
 
 @dataclass
