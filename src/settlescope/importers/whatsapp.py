@@ -14,9 +14,17 @@ How it is read
 - **Header style.** The first lines of the file (up to 64 KiB) decide the layout (Android
   ``date, time - ``; iOS ``[date, time] ``; iOS time first), the date and time separators,
   the AM/PM markers (``AM``, ``a. m.``, ``p.m.``, ``م``/``ص``, ``午後`` ...), direction marks and
-  eras. One regular expression is then compiled for that style; each 4 MiB block of text is
-  cut at the header lines it matches by one ``re.split`` in a single streaming pass. A line
-  that does not match it continues the previous message.
+  eras. One header pattern is then built for that style, narrowed to the digits, spaces and
+  markers that those first headers use (a header written otherwise later in the file is
+  still matched, by the style's full pattern). A line that does not match it continues the
+  previous message.
+- **Blocks.** The file is read in 4 MiB blocks of bytes in a single streaming pass. A UTF-8
+  file is not decoded: Arrow checks that the bytes are UTF-8 (other encodings, given with
+  ``--encoding``, are decoded and encoded again). In each block numpy finds where the lines
+  start, Arrow's regular expressions (RE2) match the header pattern on every line at once,
+  and each message's name, text and date and time strings are cut out of the block as Arrow
+  columns (see :class:`_Blocks`). Only the messages that are not a plain ``Name: text`` go
+  through the rules below one by one.
 - **Date order.** Day-first or month-first is settled from the whole file: a date whose first
   field is above 12 means day first, a second field above 12 means month first (the file is
   scanned until one is found). A file where no date settles it is refused with a message naming
@@ -28,8 +36,8 @@ How it is read
   ``source.tz`` (the study's or the partner's zone). Times that fall twice in the autumn DST
   change take the first (``fold=0``); times that do not exist in the spring change are read with
   the offset before the change (zoneinfo's rule). The UTC offset is looked up once per local
-  day (per time on the days the offset changes); dates and times (to the minute) are parsed
-  once per distinct string, without strptime.
+  day (on the days it changes, so is the local second it changes at); dates and times (to
+  the minute) are parsed once per distinct string, without strptime.
 
 What each record becomes (one rule, used for the golden counts)
 ---------------------------------------------------------------
@@ -60,8 +68,9 @@ chat with a person (``container_kind="person"``, pseudonymised);
 ``source.options.extra["chat_kind"]`` overrides the guess.
 
 Item ids make overlapping exports of the same chat merge: ``<chat>/<UTC epoch seconds>/<hash
-of the name and text>/<n>``, where ``n`` numbers identical messages sent in the same second. They do
-not depend on the line number. (The chat part is a hash of the slug, so a person's name is not
+of the name and text>/<n>``, where ``n`` numbers identical messages sent in the same second
+(counted back to a day before the block's earliest message). They do not depend on the line
+number. (The chat part is a hash of the slug, so a person's name is not
 kept in an id.) The hash is a 64-bit number, CRC-32 and Adler-32 of the UTF-8 header rest and
 message lines side by side, in decimal: it only has to tell apart the messages of one second.
 
@@ -84,13 +93,13 @@ import io
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from itertools import accumulate, islice, repeat
-from operator import add, lshift, lt, or_
 from pathlib import Path
 from typing import IO, Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -190,52 +199,77 @@ class Style:
         """One compiled expression for exactly this style (no alternatives it does not use).
 
         ``part="line"`` matches a header at a line start, with a named group per field;
-        ``"date"``/``"time"`` match just that part of a header, whole; ``"coarse"`` matches a
-        header line at any line start (re.M) with the groups ``lm``, ``date``, ``time`` (up to
-        the minutes), ``sec`` (the seconds, if shown), ``tail`` (AM/PM and marks after them),
-        ``rest`` (the rest of the line), ``a`` (a plain author name, when the line has one)
-        and ``b`` (what follows ``a: ``, or the whole rest), ``x`` (empty when the line ends
-        with ``)``, ``.`` or ``>``).
+        ``"date"``/``"time"`` match just that part of a header, whole.
         """
-        coarse = part == "coarse"
+        pat, ignore_case = self._pattern(part, r"\d")
+        return re.compile(pat, re.IGNORECASE if ignore_case else 0)
+
+    def header_pattern(self, sample: str | None = None) -> str:
+        """The header of a line as a pattern for RE2 (Arrow's regular expressions).
+
+        Groups: ``head`` (the whole header, with a direction mark before it and the space
+        after it), ``date``, ``time`` (up to the minutes, with an East Asian AM/PM marker
+        before it), ``sec`` (the seconds, if shown), ``tail`` (the AM/PM marker and marks
+        after the time). RE2's ``\\d`` is ASCII only; ``\\p{Nd}`` is what Python's ``\\d``
+        matches (Arabic-Indic digits too).
+
+        With ``sample`` (the text of some of the file's headers), the digits, spaces,
+        separators and AM/PM markers are only the ones those headers use: a narrower pattern
+        that RE2 matches several times faster, and that matches the same way on the lines it
+        matches. A header that writes one of them otherwise is left to the full pattern.
+        """
+        digit = r"\p{Nd}"
+        if sample is not None:
+            zeros = sorted({chr(ord(c) - int(c)) for c in sample if c.isdecimal()})
+            digit = "[" + "".join(f"{z}-{chr(ord(z) + 9)}" for z in zeros) + "]" if zeros else digit
+        pat, ignore_case = self._pattern("header", digit, sample)
+        return ("(?i)" if ignore_case else "") + pat
+
+    def _pattern(self, part: str, digit: str, sample: str | None = None) -> tuple[str, bool]:
+        header = part == "header"
+        low = None if sample is None else sample.lower()
 
         def g(name: str, body: str) -> str:
-            return f"(?:{body})" if coarse else f"(?P<{name}>{body})"
+            return f"(?:{body})" if header else f"(?P<{name}>{body})"
 
-        m = _M if self.marks else ""
+        def cls(chars: str) -> str:  # a class of those characters (of those in the sample)
+            keep = [c for c in chars if low is None or c in low] or list(chars)
+            return "[" + "".join(keep).replace("-", "\\-") + "]"
+
+        def alts(words: dict[str, bool]) -> str:
+            return _alts({w: v for w, v in words.items() if low is None or w.lower() in low})
+
+        sp = cls(" \u00a0\u202f")
+        m = cls("\u200e\u200f") + "*" if self.marks else ""
         ds = re.escape(self.dsep)
-        d1 = g("d1", r"\d{4}" if self.year_first else r"\d{1,2}")
-        d3 = g("d3", r"\d{2}" if self.year_first else r"\d{1,4}")
+        d1 = g("d1", digit + ("{4}" if self.year_first else "{1,2}"))
+        d3 = g("d3", digit + ("{2}" if self.year_first else "{1,4}"))
         era = g("era", "[MTSHR]") + "?" if self.era else g("era", "")
-        be = rf"(?:{_SP}?BE)?" if self.era else ""
-        d2 = g("d2", r"\d{1,2}")
+        be = rf"(?:{sp}?BE)?" if self.era else ""
+        d2 = g("d2", digit + "{1,2}")
         date = rf"{m}{d1}{m}{ds}{m}{d2}{m}{ds}{m}{era}{d3}{be}{m}"
-        ap = rf"(?:{_SP}?{g('ap', _alts(AMPM_AFTER))})?" if self.ampm else g("ap", "")
-        ap0 = rf"(?:{g('ap0', _alts(AMPM_BEFORE))}{_SP}?)?" if self.ampm else g("ap0", "")
+        after, before = alts(AMPM_AFTER), alts(AMPM_BEFORE)
+        ap = rf"(?:{sp}?{g('ap', after)})?" if self.ampm and after else g("ap", "")
+        ap0 = rf"(?:{g('ap0', before)}{sp}?)?" if self.ampm and before else g("ap0", "")
         ts = re.escape(self.tsep)
-        h, mi, sec = g("h", r"\d{1,2}"), g("mi", r"\d{2}"), g("s", r"\d{2}")
-        time = rf"{ap0}{h}{ts}{mi}(?:{ts}{sec})?{ap}{m}"
-        if coarse:  # the time without its seconds, the seconds, what follows them
-            time = rf"(?P<time>{ap0}{h}{ts}{mi})(?:{ts}(?P<sec>\d{{2}}))?(?P<tail>{ap}{m})"
-        flags = re.IGNORECASE if self.ampm else 0
+        h, mi = g("h", digit + "{1,2}"), g("mi", digit + "{2}")
+        time = rf"{ap0}{h}{ts}{mi}(?:{ts}{g('s', digit + '{2}')})?{ap}{m}"
         if part in ("date", "time"):
-            return re.compile((date if part == "date" else time) + r"\Z", flags)
-        if coarse:
+            return (date if part == "date" else time) + r"\Z", self.ampm
+        if header:  # the time without its seconds, the seconds, what follows them
             date = f"(?P<date>{date})"
+            time = rf"(?P<time>{ap0}{h}{ts}{mi})(?:{ts}(?P<sec>{digit}{{2}}))?(?P<tail>{ap}{m})"
+        lm = g("lm", cls("\u200e\u200f") + "?")
+        comma = cls(",\u060c")
+        # Where the sample narrows a class, a header written otherwise fails to match, except
+        # at the optional space that ends an iOS header: that one keeps every space.
         if self.layout == "android":
-            pat = rf"^(?P<lm>[\u200e\u200f]?){date}[,،]?{_SP}{time}{_SP}?[-–]{_SP}"
+            pat = rf"{lm}{date}{comma}?{sp}{time}{sp}?{cls('-–')}{sp}"
         elif self.layout == "ios":
-            pat = rf"^(?P<lm>[\u200e\u200f]?)\[{date}[,،]?{_SP}{time}\]{_SP}?"
+            pat = rf"{lm}\[{date}{comma}?{sp}{time}\]{_SP}?"
         else:
-            pat = rf"^(?P<lm>[\u200e\u200f]?)\[{time}[,،]?{_SP}{date}\]{_SP}?"
-        if coarse:
-            # x matches (empty) when the line ends like a media, deleted or notice line
-            pat += (
-                r'(?P<rest>(?:(?P<a>[^\n:"“]{1,100}): (?![\u200e\u200f]))?(?P<b>[^\n]*)'
-                r"(?P<x>(?<=[).>]))?)"
-            )
-            return re.compile(pat, flags | re.MULTILINE)
-        return re.compile(pat, flags)
+            pat = rf"{lm}\[{time}{comma}?{sp}{date}\]{_SP}?"
+        return (f"^(?P<head>{pat})" if header else "^" + pat), self.ampm
 
 
 def detect_style(lines: list[str]) -> Style | None:
@@ -441,6 +475,9 @@ class _Input:
         self.source = source
         self.member: zipfile.ZipInfo | None = None
         self.size = source.size
+        norm = source.encoding.lower().replace("-", "").replace("_", "")
+        self.wide = norm.startswith(("utf16", "utf32"))
+        self.codec = "utf-8-sig" if norm in ("utf8", "utf8sig") else source.encoding
         with source.open_binary() as fh:
             is_zip = fh.read(4) == b"PK\x03\x04"
         if not is_zip:
@@ -485,77 +522,88 @@ class _Input:
 
         return fh, close
 
-    def blocks(
-        self, limit: int | None = None, as_text: bool = False, first: int = BLOCK
-    ) -> Iterator[tuple[int, list[str], int]]:
-        """Yield ``(first line number, lines, bytes done)``, decoding strictly.
+    def blocks(self, first: int = BLOCK, size: int = BLOCK) -> Iterator[tuple[int, list[str], int]]:
+        """Yield ``(first line number, lines, bytes read so far)``, decoding strictly.
 
-        With ``as_text`` each block is one string of whole lines (LF line ends) instead. The
-        first block reads ``first`` bytes, the others ``BLOCK``.
+        The first block reads ``first`` bytes, the others ``size``.
         """
         src = self.source
-        enc = src.encoding
-        norm = enc.lower().replace("-", "").replace("_", "")
-        fh, close = self.open()
-        try:
-            if norm.startswith(("utf16", "utf32")):
-                for no, lines, done in self._wide_blocks(fh, enc):
-                    yield (
-                        (no, "".join(ln + "\n" for ln in lines), done)
-                        if as_text
-                        else (no, lines, done)
-                    )  # type: ignore[misc]
+        if self.wide:
+            yield from self._wide_blocks()
+            return
+        dec = codecs.getincrementaldecoder(self.codec)("strict")
+        line_no = 1
+        for block, done, last in self._raw_blocks(first, size):
+            try:
+                text = dec.decode(block, final=last)
+            except UnicodeDecodeError as e:
+                bad_line = line_no + block.count(b"\n", 0, e.start)
+                raise encoding_error(src, block, e, f"line {bad_line}") from None
+            if text:
+                lines = text.replace("\r\n", "\n").split("\n")
+                if lines[-1] == "":
+                    lines.pop()
+                yield line_no, lines, done
+                line_no += len(lines)
+            if last:
                 return
-            dec = codecs.getincrementaldecoder("utf-8-sig" if norm in ("utf8", "utf8sig") else enc)(
-                "strict"
-            )
-            line_no = 1
-            done = 0
-            rest = b""
-            size = first
+
+    def utf8_blocks(self) -> Iterator[tuple[bytes, int]]:
+        """Yield ``(UTF-8 bytes, bytes read so far)``, in blocks that may end inside a line.
+
+        A UTF-8 file is passed on as read, without decoding it (the parser has Arrow check
+        that its bytes are UTF-8); other encodings are decoded and encoded.
+        """
+        if self.wide or self.codec != "utf-8-sig":
+            for _, lines, done in self.blocks():
+                yield "".join(ln + "\n" for ln in lines).encode(), done
+            return
+        done = 0
+        for chunk in self._reads(BLOCK, BLOCK):
+            if not done and chunk.startswith(codecs.BOM_UTF8):
+                chunk = chunk[3:]
+                done = 3
+            done += len(chunk)
+            yield chunk, done
+
+    def _raw_blocks(self, first: int, size: int) -> Iterator[tuple[bytes, int, bool]]:
+        """Yield ``(bytes of whole lines, bytes read so far, is the last)``: ``first`` bytes,
+        then ``size`` bytes at a time, cut after the last newline (the rest goes with the next)."""
+        read = 0
+        rest = b""
+        for chunk in self._reads(first, size):
+            read += len(chunk)
+            data = rest + chunk
+            cut = data.rfind(b"\n") + 1
+            block, rest = data[:cut], data[cut:]
+            if block:
+                yield block, read, False
+        yield rest, read, True
+
+    def _reads(self, first: int, size: int) -> Iterator[bytes]:
+        """The chat's bytes: ``first`` bytes, then ``size`` bytes at a time."""
+        fh, close = self.open()
+        read = 0
+        try:
             while True:
                 try:
-                    chunk = fh.read(size)
-                    size = BLOCK
+                    chunk = fh.read(first if not read else size)
                 except ZIP_ERRORS as e:
-                    raise src.error(
+                    raise self.source.error(
                         f"the zip archive is damaged ({e})",
-                        locator=f"line {line_no}",
+                        locator=f"byte {read}",
                         hint="export the chat again",
                     ) from None
-                last = not chunk
-                data = rest + chunk
-                if last and not data:
+                if not chunk:
                     return
-                cut = len(data) if last else data.rfind(b"\n") + 1
-                if cut <= 0:
-                    rest = data
-                    continue
-                block, rest = data[:cut], data[cut:]
-                try:
-                    text = dec.decode(block, final=last)
-                except UnicodeDecodeError as e:
-                    bad_line = line_no + block.count(b"\n", 0, e.start)
-                    raise encoding_error(src, block, e, f"line {bad_line}") from None
-                done += len(block)
-                if text:
-                    text = text.replace("\r\n", "\n")
-                    if as_text:
-                        yield line_no, text, done  # type: ignore[misc]
-                        line_no += text.count("\n")
-                    else:
-                        lines = text.split("\n")
-                        if lines[-1] == "":
-                            lines.pop()
-                        yield line_no, lines, done
-                        line_no += len(lines)
-                if last or (limit is not None and done >= limit):
-                    return
+                read += len(chunk)
+                yield chunk
         finally:
             close()
 
-    def _wide_blocks(self, fh: IO[bytes], enc: str) -> Iterator[tuple[int, list[str], int]]:
-        wrapper = io.TextIOWrapper(fh, encoding=enc, errors="strict", newline=None)
+    def _wide_blocks(self) -> Iterator[tuple[int, list[str], int]]:
+        fh, close = self.open()
+        wrapper = io.TextIOWrapper(fh, encoding=self.source.encoding, errors="strict", newline=None)
         line_no = 1
         try:
             while True:
@@ -570,6 +618,18 @@ class _Input:
                 line_no += len(lines)
         except UnicodeDecodeError as e:
             raise encoding_error(self.source, e.object, e, f"line {line_no}") from None
+        finally:
+            close()
+
+
+def _is_utf8(buf: pa.Buffer, end: int) -> bool:
+    """Whether the first ``end`` bytes of ``buf`` are UTF-8 (Arrow's check, faster than decoding)."""
+    offsets = pa.py_buffer(np.array([0, end], np.int64))
+    try:
+        pa.LargeStringArray.from_buffers(1, offsets, buf).validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 # -- date order --------------------------------------------------------------------------------
@@ -690,8 +750,10 @@ def parse_whatsapp(source: Source) -> Iterator[Batch]:
     """Stream a WhatsApp export as items and membership interactions (see the module docs)."""
     inp = _Input(source)
     head_lines: list[str] = []
-    for _, lines, _ in inp.blocks(limit=1 << 16, first=1 << 16):
+    for _, lines, _ in inp.blocks(first=1 << 16, size=1 << 16):
         head_lines.extend(lines)
+        if len(head_lines) >= 2000:  # what the style and the group guess look at
+            break
     style = detect_style(head_lines[:400])
     if style is None:
         first = next((ln for ln in head_lines if ln.strip()), "")
@@ -711,82 +773,511 @@ def parse_whatsapp(source: Source) -> Iterator[Batch]:
     # guess (so overlapping exports merge) and keeps no person's name in an id.
     chat_pid = "c" + hashlib.blake2b(slug.encode(), digest_size=6).hexdigest()
     you = f"(you)@{slug}"
-    yield from _parse(source, inp, rx, style, order, slug, chat_pid, container_kind, you)
+    # the headers of the first lines: the characters the file writes its headers with
+    sample = "".join(m.group(0) for m in map(rx.match, head_lines[:400]) if m)
+    yield from _parse(source, inp, style, order, slug, chat_pid, container_kind, you, sample)
 
 
 def _parse(
     source: Source,
     inp: _Input,
-    rx: re.Pattern[str],
     style: Style,
     order: str,
     slug: str,
     chat_pid: str,
     container_kind: str,
     you: str,
+    sample: str,
 ) -> Iterator[Batch]:
-    """The parse loop: each block of text is cut at its headers by one ``re.split``.
+    """Read the export block by block (see :class:`_Blocks`), a batch per block."""
+    blocks = _Blocks(source, style, order, slug, chat_pid, container_kind, you, sample)
+    carry = b""
+    line_no = 1
+    started = False
+    done = 0
+    for data, done in inp.utf8_blocks():
+        carry, line_no, started = _no_gc(blocks.chunk, carry + data, line_no, False, started)
+        if blocks.pending():
+            yield blocks.flush(int(done * source.size / inp.size))
+    _, _, started = _no_gc(blocks.chunk, carry, line_no, True, started)
+    if not started:
+        raise source.error("the chat export holds no messages", hint="export the chat again")
+    yield blocks.flush(int(done * source.size / inp.size))
 
-    The split gives, per message, the header's date and time strings, the rest of the header
-    line (already cut at a plain ``Name: ``) and the text up to the next header (its
-    continuation lines). Columns are then built list-wise: times from caches keyed on the date
-    and time strings, authors from a cache, ids from one hash each. Only the messages that are
-    not a plain one-line ``Name: text`` (system lines, media, deleted, direction marks,
-    several lines) go through the message rules one by one, in ``_classify``. The last message
-    of a block is carried into the next block, which may hold its continuation lines.
+
+_DELETED = pa.array(sorted(DELETED), pa.string())
+_NULL = pa.scalar(None, pa.string())
+
+
+class _Blocks:
+    """Turns blocks of an export's bytes into item tables, membership edges and rejects.
+
+    A block is UTF-8 bytes, carried over from the block before up to the start of its last
+    message. numpy finds where its lines start, and Arrow matches the style's header pattern
+    (:meth:`Style.header_pattern`, in RE2) at the start of every line at once: the lines that
+    match start a message, the others continue the one before. From there a message is a few
+    byte offsets into the block (where its header line starts, where the header ends, where
+    its first ``:`` is, where its first line and its text end), and the names, the texts and
+    the rest of the header lines are cut out of the block at those offsets as Arrow columns
+    (:class:`_Cutter`). Times come from the distinct date and time strings, read once each
+    (:class:`_Clock`). Only the messages that are not a plain ``Name: text`` (system lines,
+    media, deleted, direction marks, quotes in the name ...) go through the message rules one
+    by one, in :func:`_classify`. The last message of a block is carried into the next one,
+    which may hold its continuation lines.
     """
-    split = style.regex("coarse").split
-    crx = style.regex("coarse")
-    stride = crx.groups + 1
-    o_lm, o_date, o_time, o_sec, o_tail, o_rest, o_a, o_b, o_x = (
-        crx.groupindex[g] for g in ("lm", "date", "time", "sec", "tail", "rest", "a", "b", "x")
-    )
-    date_rx, time_rx = style.regex("date"), style.regex("time")
-    ampm_words = {k.lower(): v for k, v in {**AMPM_AFTER, **AMPM_BEFORE}.items()}
-    p_y, p_mo, p_d = {
-        "dmy": ("d3", "d2", "d1"),
-        "mdy": ("d3", "d1", "d2"),
-        "ymd": ("d1", "d2", "d3"),
-        "ydm": ("d1", "d3", "d2"),
-    }[order]
-    tz = source.tz
-    utc = dt.UTC
-    has_ampm = style.ampm
-    # date string -> (naive epoch of local midnight, UTC offset or None on a day the zone
-    # changes offset) or the error; time string -> seconds of the day or the error
-    dcache: dict[str, tuple[int, int | None] | Exception] = {}
-    tcache: dict[str, int | Exception] = {}
-    dbase: dict[str, int] = {}  # date string -> UTC epoch of local midnight (fixed-offset days)
-    tsec: dict[str, int] = {}
-    author_cache: dict[str | None, str | None] = {None: None}
-    occurrences: dict[int, int] = {}  # (epoch << 64 | hash) -> messages seen
-    deferred: list[tuple[list[int], list[int]]] = []  # (epochs, hashes) not yet in occurrences
-    latest = -(1 << 62)  # the latest epoch of the messages so far
-    edges: list[dict[str, Any]] = []
-    rejects: list[Reject] = []
-    consts = {
-        k: pa.scalar(v, pa.string())
-        for k, v in (
-            ("platform", PLATFORM),
-            ("container", slug),
-            ("container_kind", container_kind),
-            ("author_kind", "person"),
+
+    def __init__(
+        self,
+        source: Source,
+        style: Style,
+        order: str,
+        slug: str,
+        chat_pid: str,
+        container_kind: str,
+        you: str,
+        sample: str,
+    ) -> None:
+        self.source = source
+        self.pattern = style.header_pattern(sample)
+        self.full = style.header_pattern()
+        self.tsep = style.tsep
+        self.clock = _Clock(style, order, source.tz)
+        self.slug = slug
+        self.chat_pid = chat_pid
+        self.container_kind = container_kind
+        self.you = you
+        self.author_cache: dict[str | None, str | None] = {None: None}
+        # (epoch, hash) of the recent messages, in file order: the last part of an id counts
+        # the identical messages before it in the same second (see _counts)
+        self.recent_secs = np.empty(0, np.int64)
+        self.recent_hashes = np.empty(0, np.uint64)
+        self.tables: list[pa.Table] = []
+        self.edges: list[dict[str, Any]] = []
+        self.rejects: list[Reject] = []
+        self.consts = {
+            k: pa.scalar(v, pa.string())
+            for k, v in (
+                ("platform", PLATFORM),
+                ("container", slug),
+                ("container_kind", container_kind),
+                ("author_kind", "person"),
+            )
+        }
+
+    def pending(self) -> bool:
+        return bool(self.tables or self.edges or self.rejects)
+
+    def flush(self, bytes_done: int) -> Batch:
+        rows: dict[str, Any] = {}
+        if self.tables:
+            t = self.tables
+            rows["items"] = t[0] if len(t) == 1 else pa.concat_tables(t)
+        if self.edges:
+            rows["interactions"] = list(self.edges)
+        batch = Batch(rows=rows, rejects=list(self.rejects), bytes_done=bytes_done)
+        for col in (self.tables, self.edges, self.rejects):
+            col.clear()
+        return batch
+
+    def chunk(self, data: bytes, line0: int, final: bool, started: bool) -> tuple[bytes, int, bool]:
+        """Parse the messages of ``data`` (all but the last unless ``final``, when it ends).
+
+        ``line0`` is the number of its first line. Returns the bytes to carry into the next
+        block, the number of their first line, and whether a header has been seen.
+        """
+        if b"\r" in data:
+            data = data.replace(b"\r\n", b"\n")
+        size = len(data)
+        if size >= 1 << 31:  # Arrow's string offsets are 32-bit
+            raise self.source.error(
+                "a single message of more than 2 GiB: this is not a chat export",
+                locator=f"line {line0}",
+                hint="check that the file is the chat's .txt",
+            )
+        cut = _Cutter(data)
+        # every line: where it ends (its newline, or the end of the data) and starts; the
+        # last line goes on in the next block unless this is the end
+        line_ends = np.flatnonzero(cut.u8 == 10)
+        if size and data[-1] != 10:
+            line_ends = np.append(line_ends, size)
+        line_starts = np.empty(len(line_ends), np.int64)
+        line_starts[:1] = 0
+        line_starts[1:] = line_ends[:-1] + 1
+        whole = size if final or not size else int(line_starts[-1])
+        self._check_utf8(cut, whole, line0)
+        offsets = pa.py_buffer(np.append(line_starts, size).astype(np.int32))
+        lines = pa.StringArray.from_buffers(len(line_starts), offsets, cut.buf)
+        found = pc.extract_regex(lines, self.pattern)
+        is_header = found.is_valid()
+        if self.full != self.pattern:
+            # a header that the file's usual characters do not match: the full pattern
+            others = lines.filter(pc.invert(is_header))
+            if pc.any(pc.match_substring_regex(others, self.full)).as_py():
+                found = pc.extract_regex(lines, self.full)
+                is_header = found.is_valid()
+        hdr = np.flatnonzero(is_header.to_numpy(zero_copy_only=False))
+        if not started:
+            first = int(line_starts[hdr[0]]) if len(hdr) else whole
+            for k, line in enumerate(data[: min(first, whole)].decode().split("\n")):
+                if line.strip():
+                    raise self.source.error(
+                        "this does not look like a WhatsApp chat export: the first line has no "
+                        "date and time header",
+                        locator=f"line {line0 + k}",
+                        hint="expected lines like '18/03/2022, 14:56 - Name: text'",
+                    )
+        if len(hdr) == 0:
+            if final or not size:
+                return b"", line0 + len(line_ends), started
+            return data[whole:], line0 + len(line_ends) - 1, started
+        starts = line_starts[hdr]  # where each message's header line starts
+        nexts = np.append(starts[1:], size)  # where the next one starts
+        carry, next_line = b"", line0 + len(line_ends)
+        n = len(hdr)
+        if not final:  # the last message may go on in the next block
+            carry, next_line = data[starts[-1] :], line0 + int(hdr[-1])
+            n -= 1
+            if n == 0:
+                return carry, next_line, True
+        nexts = nexts[:n]
+        self._messages(
+            cut,
+            found.filter(is_header).slice(0, n),
+            line0 + hdr[:n],
+            starts[:n],
+            line_ends[hdr[:n]],
+            nexts - (cut.u8[nexts - 1] == 10),  # where each message ends, before a newline
         )
-    }
+        return carry, next_line, True
 
-    tsep = style.tsep
+    def _check_utf8(self, cut: _Cutter, end: int, line0: int) -> None:
+        """Refuse the file if the block's first ``end`` bytes are not UTF-8, naming the line."""
+        if _is_utf8(cut.buf, end):
+            return
+        try:
+            cut.data[:end].decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = line0 + cut.data.count(b"\n", 0, e.start)
+            raise encoding_error(self.source, cut.data, e, f"line {line}") from None
 
-    def parse_time(key: str) -> int | Exception:
-        m = time_rx.match(key)
+    def _messages(
+        self,
+        cut: _Cutter,
+        heads: pa.StructArray,
+        line_nos: np.ndarray,
+        starts: np.ndarray,
+        line_ends: np.ndarray,
+        ends: np.ndarray,
+    ) -> None:
+        """The items, edges and rejects of ``n`` messages, given where each one is in the block."""
+        n = len(starts)
+        data, u8 = cut.data, cut.u8
+        body = starts + pc.binary_length(heads.field("head")).to_numpy()  # after the header
+        stamps, bad = self._stamps(heads)
+        for k, e in bad.items():
+            self.rejects.append(
+                Reject(
+                    f"line {line_nos[k]}",
+                    "bad-date",
+                    f"the date or time in the header is impossible ({e})",
+                    data[starts[k] : ends[k]].decode()[:4000],
+                )
+            )
+
+        # continuation lines: the text of a message runs to the next header, without the
+        # blank lines at its end (layout)
+        conts: dict[int, list[str]] = {}
+        text_end = line_ends.copy()
+        for k in np.flatnonzero(ends > line_ends).tolist():
+            cont = data[line_ends[k] + 1 : ends[k]].decode().split("\n")
+            while cont and not cont[-1].strip():
+                cont.pop()
+            if cont:
+                conts[k] = cont
+                text_end[k] += 1 + len("\n".join(cont).encode())
+        fulls = cut(body, text_end)  # the rest of the header line and the lines after it
+
+        # A plain "Name: text" message: the first ':' of its header line is followed by a
+        # space, the name before it has 1 to 100 characters and no quotes, and no direction
+        # mark follows.
+        colons = np.flatnonzero(u8 == 58)
+        colon = np.append(colons, cut.top + 1)[np.searchsorted(colons, body)]
+        colon[colon >= line_ends] = -1  # no ':' on the header line
+        text_at = colon + 2
+        plain = (colon > body) & (text_at <= line_ends) & (u8[np.minimum(colon + 1, cut.top)] == 32)
+        names = cut(body, np.where(plain, colon, body))
+        plain &= ~cut.mark_at(text_at, line_ends)
+        if (colon - body > 100).any():
+            plain &= pc.less_equal(pc.utf8_length(names), 100).to_numpy(zero_copy_only=False)
+        quoted = pc.or_(pc.match_substring(names, '"'), pc.match_substring(names, "“"))
+        plain &= ~quoted.to_numpy(zero_copy_only=False)
+        texts = cut(np.where(plain, text_at, body), text_end)
+        authors = pc.if_else(pa.array(plain), names, _NULL)
+        # the messages that the rules look at one by one: all but plain "Name: text" ones
+        has_lm = cut.mark_at(starts, line_ends)
+        odd = (
+            ~plain
+            | has_lm
+            | np.isin(u8[line_ends - 1], (41, 46, 62))  # ")", "." or ">" ends the first line
+            | pc.is_in(texts, value_set=_DELETED).to_numpy(zero_copy_only=False)
+        )
+
+        # ids: <chat>/<epoch>/<hash of the text>/<n-th identical message in that second>
+        pieces = list(map(data.__getitem__, map(slice, body.tolist(), text_end.tolist())))
+        hashes = np.fromiter(map(zlib.crc32, pieces), np.uint64, n) << np.uint64(32)
+        hashes |= np.fromiter(map(zlib.adler32, pieces), np.uint64, n)
+        good = np.ones(n, bool)
+        if bad:
+            good[list(bad)] = False
+            stamps[~good] = 0
+        counts = self._counts(stamps[good], hashes[good])
+        if counts is not None and bad:
+            counts_all = np.zeros(n, np.int64)
+            counts_all[good] = counts
+            counts = counts_all
+        pids = pc.binary_join_element_wise(
+            self.chat_pid,
+            pa.array(stamps).cast(pa.string()),
+            pa.array(hashes).cast(pa.string()),
+            "0" if counts is None else pa.array(counts).cast(pa.string()),
+            "/",
+        )
+
+        kinds: pa.Array = pa.repeat(pa.scalar("message", pa.string()), n)
+        drop = set(bad)
+        rows = [k for k in np.flatnonzero(odd).tolist() if k not in bad]
+        if rows:
+            late: dict[str, int] = {}  # name -> first row (among the ones done one by one)
+            early: dict[str, int] | None = None
+
+            def is_known(name: str, k: int) -> bool:
+                nonlocal early
+                if name in self.author_cache or late.get(name, n) < k:
+                    return True
+                if early is None:  # name -> first plain row
+                    names_of = authors.to_pylist()
+                    early = {names_of[j]: j for j in np.flatnonzero(~odd & good)[::-1].tolist()}
+                return early.get(name, n) < k
+
+            new: tuple[list[str | None], list[str | None], list[str | None]] = ([], [], [])
+            for k in rows:
+                rest = data[body[k] : line_ends[k]].decode()
+                lm = data[starts[k] : starts[k] + 3].decode() if has_lm[k] else ""
+                author, kind, txt = _classify(rest, conts.get(k), lm, is_known, k)
+                if kind == "system":
+                    events = membership_events(txt or "")
+                    if events:
+                        raw = data[body[k] : text_end[k]].decode()
+                        item_id = pids[k].as_py()
+                        self._memberships(events, raw, item_id, int(stamps[k]), int(line_nos[k]))
+                        drop.add(k)
+                    author = None
+                elif author not in late:
+                    late[author] = k  # type: ignore[index]
+                for col, v in zip(new, (author, kind, txt), strict=True):
+                    col.append(v)
+            mask = pa.array(_mask(n, rows))
+            authors = pc.replace_with_mask(authors, mask, pa.array(new[0], pa.string()))
+            kinds = pc.replace_with_mask(kinds, mask, pa.array(new[1], pa.string()))
+            texts = pc.replace_with_mask(texts, mask, pa.array(new[2], pa.string()))
+
+        # authors: cleaned once per distinct name
+        enc = pc.dictionary_encode(authors)
+        names_raw = enc.dictionary.to_pylist()
+        cache = self.author_cache
+        for a in names_raw:
+            if a not in cache:
+                cache[a] = a.translate(_NO_MARKS).strip()
+        clean = [cache[a] for a in names_raw]
+        if clean != names_raw:
+            authors = pa.array(clean, pa.string()).take(enc.indices)
+        raws = fulls
+        if (text_end - body > 4000).any():  # bytes: at least as many as characters
+            raws = pc.utf8_slice_codeunits(raws, 0, 4000)
+        arrays: dict[str, Any] = {k: pa.repeat(v, n) for k, v in self.consts.items()}
+        arrays.update(
+            {
+                "platform_id": pids,
+                "author": authors,
+                "author_name": authors,
+                "created_at": pa.array(stamps * 1_000_000).cast(_TS),
+                "kind": kinds,
+                "text": texts,
+                "_locator": pc.binary_join_element_wise(
+                    "line", pa.array(line_nos).cast(pa.string()), " "
+                ),
+                "_raw": raws,
+            }
+        )
+        table = pa.table(arrays)
+        if drop:
+            table = table.filter(pa.array(~_mask(n, drop)))
+        self.tables.append(table)
+
+    def _memberships(
+        self, events: list[tuple[str, int]], raw: str, item_id: str, stamp: int, line_no: int
+    ) -> None:
+        """One ``membership`` edge per person a join or leave line names."""
+        for person, w in events:
+            ref = self.you if person == "you" else person
+            self.edges.append(
+                dict(
+                    platform=PLATFORM,
+                    kind="membership",
+                    source=ref,
+                    source_kind="person",
+                    source_name=ref,
+                    target=self.slug,
+                    target_kind=self.container_kind,
+                    container=self.slug,
+                    item_id=item_id,
+                    created_at=dt.datetime.fromtimestamp(stamp, dt.UTC),
+                    weight=float(w),
+                    _locator=f"line {line_no}",
+                    _raw=raw if len(raw) <= 4000 else raw[:4000],
+                )
+            )
+
+    def _stamps(self, heads: pa.StructArray) -> tuple[np.ndarray, dict[int, Exception]]:
+        """The UTC epoch of each header, and the rows whose date or time is impossible."""
+        dates, times, secs, tails = (heads.field(f) for f in ("date", "time", "sec", "tail"))
+        mins = times
+        if pc.max(pc.binary_length(tails)).as_py():
+            mins = pc.binary_join_element_wise(times, tails, "")
+        stamps, ok = self.clock.stamps(dates, mins, secs)
+        bad: dict[int, Exception] = {}
+        if not ok.all():  # days the offset changes, impossible fields: one by one
+            rows = np.flatnonzero(~ok)
+            idx = pa.array(rows)
+            cols = (c.take(idx).to_pylist() for c in (dates, times, mins, secs, tails))
+            for k, d, t, m, s, tail in zip(rows.tolist(), *cols, strict=True):
+                st = self.clock.stamp(d, t + self.tsep + s + tail if s else m)
+                if isinstance(st, Exception):
+                    bad[k] = st
+                else:
+                    stamps[k] = st
+        return stamps, bad
+
+    def _counts(self, secs: np.ndarray, hashes: np.ndarray) -> np.ndarray | None:
+        """How many messages with the same (epoch, hash) came before each one (None: none did).
+
+        The messages from a day before the block's earliest one on are kept for the next
+        blocks: an identical message in the same second that comes after a message more than
+        a day later (a phone's clock set back by more than a day) would not be counted.
+        """
+        if not len(secs):
+            return None
+        before = len(self.recent_secs)
+        all_s = np.concatenate((self.recent_secs, secs))
+        all_h = np.concatenate((self.recent_hashes, hashes))
+        # one 64-bit key per message: if no two are equal, no two messages are identical
+        mixed = np.sort(all_h ^ (all_s.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)))
+        counts = None
+        if (mixed[1:] == mixed[:-1]).any():
+            order = np.lexsort((all_h, all_s))  # stable: file order among equal keys
+            s_o, h_o = all_s[order], all_h[order]
+            same = (s_o[1:] == s_o[:-1]) & (h_o[1:] == h_o[:-1])
+            idx = np.arange(len(all_s))
+            run_start = np.maximum.accumulate(np.where(np.append(True, ~same), idx, 0))
+            ranks = np.empty(len(all_s), np.int64)
+            ranks[order] = idx - run_start
+            counts = ranks[before:] if ranks[before:].any() else None
+        # what a later message may still equal: from a day before this block's earliest one
+        # (or before its latest, should that grow past 500,000 messages)
+        keep = all_s >= int(secs.min()) - 86400
+        if keep.sum() > 500_000:
+            keep = all_s >= int(secs.max()) - 86400
+        self.recent_secs, self.recent_hashes = all_s[keep], all_h[keep]
+        return counts
+
+
+def _mask(n: int, rows: Iterable[int]) -> np.ndarray:
+    m = np.zeros(n, bool)
+    m[list(rows)] = True
+    return m
+
+
+class _Cutter:
+    """Cuts spans out of one block of bytes, as Arrow string arrays."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.u8 = np.frombuffer(data, np.uint8)
+        self.buf = pa.py_buffer(data)
+        self.top = max(len(data) - 1, 0)
+
+    def __call__(self, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+        """The strings ``data[starts[i]:ends[i]]``, for spans in order that do not overlap.
+
+        The spans and the gaps between them are the values of one array over the block itself,
+        made without copying; taking every other value copies just the spans.
+        """
+        n = len(starts)
+        offsets = np.empty(2 * n + 1, np.int32)
+        offsets[0] = 0
+        offsets[1::2] = starts
+        offsets[2::2] = ends
+        both = pa.StringArray.from_buffers(2 * n, pa.py_buffer(offsets), self.buf)
+        odd = pa.array(np.arange(1, 2 * n, 2, dtype=np.int32))
+        return pc.take(both, odd, boundscheck=False)
+
+    def mark_at(self, pos: np.ndarray, end: np.ndarray) -> np.ndarray:
+        """Whether a direction mark (U+200E or U+200F) starts at each position, before ``end``."""
+        u8, top = self.u8, self.top
+        return (
+            (pos + 3 <= end)
+            & (u8[np.minimum(pos, top)] == 0xE2)
+            & (u8[np.minimum(pos + 1, top)] == 0x80)
+            & np.isin(u8[np.minimum(pos + 2, top)], (0x8E, 0x8F))
+        )
+
+
+class _Clock:
+    """Local dates and times of one style, read in one zone, cached per distinct string."""
+
+    def __init__(self, style: Style, order: str, tz: ZoneInfo) -> None:
+        self.date_rx, self.time_rx = style.regex("date"), style.regex("time")
+        self.ampm_words = {k.lower(): v for k, v in {**AMPM_AFTER, **AMPM_BEFORE}.items()}
+        self.fields = {
+            "dmy": ("d3", "d2", "d1"),
+            "mdy": ("d3", "d1", "d2"),
+            "ymd": ("d1", "d2", "d3"),
+            "ydm": ("d1", "d3", "d2"),
+        }[order]
+        self.tz = tz
+        self.has_ampm = style.ampm
+        # date string -> (naive epoch of local midnight, UTC offset or None on a day the zone
+        # changes offset) or the error; time string -> seconds of the day or the error
+        self.dates: dict[str, tuple[int, int | None] | Exception] = {}
+        self.times: dict[str, int | Exception] = {}
+
+    def time(self, key: str) -> int | Exception:
+        """Seconds of the day of a time string, or why it is impossible."""
+        v = self.times.get(key)
+        if v is None:
+            v = self.times[key] = self._time(key)
+        return v
+
+    def date(self, key: str) -> tuple[int, int | None] | Exception:
+        """(naive epoch of local midnight, its fixed UTC offset or None) of a date string."""
+        v = self.dates.get(key)
+        if v is None:
+            v = self.dates[key] = self._date(key)
+        return v
+
+    def _time(self, key: str) -> int | Exception:
+        m = self.time_rx.match(key)
         try:
             if m is None:
                 raise ValueError(f"time {key!r}")
             hour, minute = int(m["h"]), int(m["mi"])
             sec = int(m["s"]) if m["s"] else 0
-            if has_ampm:
+            if self.has_ampm:
                 ap = m["ap"] or m["ap0"]
                 if ap:
-                    pm = ampm_words.get(ap.lower().replace("\u00a0", " ").replace("\u202f", " "))
+                    pm = self.ampm_words.get(
+                        ap.lower().replace("\u00a0", " ").replace("\u202f", " ")
+                    )
                     if pm is None or hour > 12:
                         raise ValueError(f"hour {hour} with {ap}")
                     if pm and hour != 12:
@@ -799,8 +1290,10 @@ def _parse(
             return e
         return hour * 3600 + minute * 60 + sec
 
-    def parse_date(key: str) -> tuple[int, int | None] | Exception:
-        m = date_rx.match(key)
+    def _date(self, key: str) -> tuple[int, int | None] | Exception:
+        m = self.date_rx.match(key)
+        p_y, p_mo, p_d = self.fields
+        tz = self.tz
         try:
             if m is None:
                 raise ValueError(f"date {key!r}")
@@ -813,314 +1306,96 @@ def _parse(
         off = int(start.total_seconds()) if start == end and start is not None else None
         return naive, off
 
-    def stamp_of(date: str, time: str) -> int | Exception:
-        """The UTC epoch of one header (the slow way, for days the offset changes)."""
-        secs = tcache.get(time)
-        if secs is None:
-            secs = tcache[time] = parse_time(time)
+    def stamp(self, date: str, time: str) -> int | Exception:
+        """The UTC epoch of one header, or why it is impossible (the slow way, one by one)."""
+        secs = self.time(time)
         if isinstance(secs, Exception):
             return secs
-        day = dcache[date]
+        day = self.date(date)
         if isinstance(day, Exception):
             return day
         naive, off = day
         if off is not None:
             return naive + secs - off
-        d = dt.datetime.fromtimestamp(naive, utc)
+        d = dt.datetime.fromtimestamp(naive, dt.UTC)
         h, rem = divmod(secs, 3600)
         try:
-            local = dt.datetime(d.year, d.month, d.day, h, *divmod(rem, 60), tzinfo=tz)
+            local = dt.datetime(d.year, d.month, d.day, h, *divmod(rem, 60), tzinfo=self.tz)
             return int(local.timestamp())
         except (ValueError, OverflowError) as e:
             return e
 
-    def chunk(text: str, line0: int, final: bool, started: bool) -> tuple[str, int]:
-        """Parse the messages of ``text`` (all but the last unless ``final``): the carry."""
-        parts = split(text)
-        n = (len(parts) - 1) // stride
-        pre = parts[0]
-        if not started and pre:
-            for k, line in enumerate(pre.split("\n")):
-                if line.strip():
-                    raise source.error(
-                        "this does not look like a WhatsApp chat export: the first line has no "
-                        "date and time header",
-                        locator=f"line {line0 + k}",
-                        hint="expected lines like '18/03/2022, 14:56 - Name: text'",
-                    )
-        if n == 0:
-            return "", line0 + pre.count("\n")
-        bets = parts[stride::stride]
-        nl = list(map(str.count, bets, repeat("\n")))
-        first = line0 + pre.count("\n")
-        line_nos = list(accumulate(nl, initial=first))
-        carry = ""
-        if not final:
-            end = len(text) - len(bets[-1])
-            carry = text[text.rfind("\n", 0, end) + 1 :]
-            n -= 1
-            del parts[1 + n * stride :]
-            del bets[n:]
-        next_line = line_nos[n]
-        if n == 0:
-            return carry, next_line
-        lms = parts[o_lm::stride]
-        dates = parts[o_date::stride]
-        times = parts[o_time::stride]
-        rests = parts[o_rest::stride]
-        auth = parts[o_a::stride]
-        bodies = parts[o_b::stride]
-        xs = parts[o_x::stride]
+    def stamps(
+        self, dates: pa.Array, mins: pa.Array, secs: pa.Array
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """UTC epochs of whole columns of date, time (to the minute) and seconds strings.
 
-        # times: one parse per distinct date and minute, plus the seconds
-        secs = parts[o_sec::stride]
-        tails = parts[o_tail::stride]
-        mins = times if tails.count("") == n else list(map(add, times, tails))
-        for key in set(mins).difference(tcache):
-            v = tcache[key] = parse_time(key)
-            if not isinstance(v, Exception):
-                tsec[key] = v
-        for key in set(dates).difference(dcache):
-            d = dcache[key] = parse_date(key)
-            if not isinstance(d, Exception) and d[1] is not None:
-                dbase[key] = d[0] - d[1]
-        bad: dict[int, Exception] = {}
-        sv: list[int] | None = None
-        ok = dbase.keys() >= set(dates) and tsec.keys() >= set(mins)
-        if ok and secs.count(None) != n:
-            try:
-                sv = list(map(int, secs))
-            except TypeError:  # some headers without seconds
-                sv = [int(x) if x else 0 for x in secs]
-            ok = max(sv) <= 59
-        if ok:
-            stamps: list[Any] = list(
-                map(add, map(dbase.__getitem__, dates), map(tsec.__getitem__, mins))
-            )
-            if sv is not None:
-                stamps = list(map(add, stamps, sv))
-        else:
-            stamps = []
-            for k, (d, t) in enumerate(zip(dates, mins, strict=True)):
-                v = dbase.get(d)
-                w = tsec.get(t)
-                x = secs[k]
-                if v is not None and w is not None and (x is None or int(x) <= 59):
-                    stamps.append(v + w + (int(x) if x else 0))
-                    continue
-                full_time = t if x is None else times[k] + tsep + x + tails[k]
-                st = stamp_of(d, full_time)
-                if isinstance(st, Exception):
-                    bad[k] = st
-                    stamps.append(None)
-                else:
-                    stamps.append(st)
+        Each distinct string is read once. ``ok`` is False where a field is impossible (or on
+        a day the zone changes offset more than once): those rows are for :meth:`stamp`.
+        """
+        day, ok = _per_distinct(dates, self._day, 4)
+        tsec, ok_t = _per_distinct(mins, self._day_seconds, 1)
+        ssec, ok_s = _per_distinct(secs, _seconds, 1)
+        local = tsec[:, 0] + ssec[:, 0]  # seconds since local midnight
+        naive, before, after, change = day.T
+        return naive + local - np.where(local < change, before, after), ok & ok_t & ok_s
 
-        # continuation lines: the text of a message runs to the next header
-        conts: dict[int, list[str]] = {}
-        fulls = rests
-        several = [] if bets.count("\n") == n else [k for k, b in enumerate(bets) if len(b) > 1]
-        for k in several:
-            cont = bets[k][1:].split("\n")
-            if cont[-1] == "":
-                cont.pop()
-            if k in bad:
-                conts[k] = cont
-                continue
-            while cont and not cont[-1].strip():
-                cont.pop()  # blank lines at the end of a message (or of the file) are layout
-            if cont:
-                conts[k] = cont
-                if fulls is rests:
-                    fulls = list(rests)
-                fulls[k] = rests[k] + "\n" + "\n".join(cont)
-        if bad:
-            lines = text.split("\n")
-            for k, e in bad.items():
-                raw = "\n".join([lines[line_nos[k] - line0], *conts.pop(k, ())])
-                rejects.append(
-                    Reject(
-                        f"line {line_nos[k]}",
-                        "bad-date",
-                        f"the date or time in the header is impossible ({e})",
-                        raw[:4000],
-                    )
-                )
+    def _day(self, key: str) -> tuple[int, int, int, int] | None:
+        """(naive epoch of local midnight, UTC offset before the change, after it, local
+        second of the day it changes at: 86400 if it does not) of a date string."""
+        d = self.date(key)
+        if isinstance(d, Exception):
+            return None
+        naive, off = d
+        if off is not None:
+            return naive, off, off, 86400
+        change = self._change(naive)
+        return None if change is None else (naive, *change)
 
-        # ids: <chat>/<epoch>/<hash of the text>/<n-th identical message in that second>
-        # the text came from a strict decode: it holds no lone surrogates
-        enc = list(map(str.encode, fulls))
-        hs = list(map(or_, map(lshift, map(zlib.crc32, enc), repeat(32)), map(zlib.adler32, enc)))
-        nonlocal latest
-        secs = [0 if s is None else s for s in stamps] if bad else stamps
-        if not bad and secs[0] > latest and all(map(lt, secs, islice(secs, 1, None))):
-            # every message in its own second, all after the ones before: each is the first
-            # of its (second, hash); their keys are only stored if a later block needs them
-            counts = None
-            deferred.append((secs, hs))
-            latest = secs[-1]
-            if sum(len(d[0]) for d in deferred) > 200_000:
-                deferred[:] = [d for d in deferred if d[0][-1] >= latest - 86400]
-        else:
-            for d_secs, d_hs in deferred:
-                occurrences.update(
-                    dict.fromkeys(map(or_, map(lshift, d_secs, repeat(64)), d_hs), 1)
-                )
-            deferred.clear()
-            keys = list(map(or_, map(lshift, secs, repeat(64)), hs))  # (epoch, hash) as one int
-            for k in bad:
-                keys[k] = -1
-            ukeys = set(keys)
-            if not bad and len(ukeys) == n and occurrences.keys().isdisjoint(ukeys):
-                occurrences.update(dict.fromkeys(keys, 1))
-                counts = None
-            else:
-                counts = []
-                for key in keys:
-                    c = occurrences.get(key, 0)
-                    occurrences[key] = c + 1
-                    counts.append(c)
-            latest = max(latest, max(secs))
-        pid_arr = pc.binary_join_element_wise(
-            chat_pid,
-            pa.array(secs, pa.int64()).cast(pa.string()),
-            pa.array(hs, pa.uint64()).cast(pa.string()),
-            "0" if counts is None else pa.array(counts, pa.int64()).cast(pa.string()),
-            "/",
-        )
-        if len(occurrences) > 200_000:
-            # ids only need the count within one second: keep the recent seconds only
-            last = max(secs) - 86400
-            for key in [key for key in occurrences if key >> 64 < last]:
-                del occurrences[key]
+    def _change(self, naive: int) -> tuple[int, int, int] | None:
+        """(offset before, offset after, first local second with the offset after) of a day
+        whose offset changes once, as zoneinfo reads local times (``fold=0``: a time that
+        occurs twice is the first, a skipped time takes the offset before the change)."""
+        midnight = dt.datetime.fromtimestamp(naive, dt.UTC).replace(tzinfo=None)
 
-        # the plain messages ("Name: text" on one line) are done; the others, one by one
-        authors: list[str | None] = auth
-        kinds: list[str] | None = None
-        texts: list[str | None] = bodies
-        drop: set[int] = set(bad)
-        cand_set = set(conts)
-        if lms.count("") != n:  # a direction mark before the header (iOS media)
-            cand_set.update(k for k, lm in enumerate(lms) if lm)
-        if None in auth:  # no plain "Name: " (system lines, marks or quotes in the name ...)
-            cand_set.update(k for k, a in enumerate(auth) if a is None)
-        if xs.count(None) != n:  # ends with ")", "." or ">"
-            cand_set.update(k for k, x in enumerate(xs) if x is not None)
-        if not DELETED.isdisjoint(bodies):
-            cand_set.update(k for k, b in enumerate(bodies) if b in DELETED)
-        if cand_set:
-            authors, texts, kinds = list(auth), list(bodies), ["message"] * n
-            late: dict[str, int] = {}  # raw author -> first row (among the ones done one by one)
-            early: dict[str, int] | None = None
+        def offset(second: int) -> int:
+            local = (midnight + dt.timedelta(seconds=second)).replace(tzinfo=self.tz)
+            return int(local.utcoffset().total_seconds())  # type: ignore[union-attr]
 
-            def is_known(name: str, k: int) -> bool:
-                nonlocal early
-                if name in author_cache or late.get(name, n) < k:
-                    return True
-                if early is None:
-                    early = {}
-                    for j in range(n - 1, -1, -1):
-                        if j not in cand_set and j not in bad:
-                            early[auth[j]] = j  # type: ignore[index]
-                return early.get(name, n) < k
+        marks = [*range(0, 86400, 3600), 86399]
+        offs = [offset(m) for m in marks]
+        steps = [i for i in range(len(marks) - 1) if offs[i] != offs[i + 1]]
+        if len(steps) != 1:
+            return None
+        lo, hi = marks[steps[0]], marks[steps[0] + 1]
+        while hi - lo > 1:  # offset(lo) is the one before, offset(hi) the one after
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if offset(mid) == offs[0] else (lo, mid)
+        return offs[0], offs[-1], hi
 
-            for k in sorted(cand_set):
-                if k in drop:
-                    continue
-                rest = rests[k]
-                author, kind, txt = _classify(rest, conts.get(k), lms[k], is_known, k)
-                if kind == "system":
-                    events = membership_events(txt or "")
-                    if events:
-                        full = fulls[k]
-                        for person, w in events:
-                            ref = you if person == "you" else person
-                            edges.append(
-                                dict(
-                                    platform=PLATFORM,
-                                    kind="membership",
-                                    source=ref,
-                                    source_kind="person",
-                                    source_name=ref,
-                                    target=slug,
-                                    target_kind=container_kind,
-                                    container=slug,
-                                    item_id=pid_arr[k].as_py(),
-                                    created_at=dt.datetime.fromtimestamp(stamps[k], utc),
-                                    weight=float(w),
-                                    _locator=f"line {line_nos[k]}",
-                                    _raw=full if len(full) <= 4000 else full[:4000],
-                                )
-                            )
-                        drop.add(k)
-                        continue
-                    author = None
-                elif author not in late:
-                    late[author] = k  # type: ignore[index]
-                authors[k], kinds[k], texts[k] = author, kind, txt
+    def _day_seconds(self, key: str) -> tuple[int] | None:
+        v = self.time(key)
+        return None if isinstance(v, Exception) else (v,)
 
-        # authors: cleaned once per distinct name
-        for a in set(authors).difference(author_cache):
-            author_cache[a] = a.translate(_NO_MARKS).strip()  # type: ignore[union-attr]
-        clean = list(map(author_cache.__getitem__, authors))
-        raws = fulls
-        if max(map(len, fulls)) > 4000:
-            raws = [f if len(f) <= 4000 else f[:4000] for f in fulls]
-        author_arr = pa.array(clean, pa.string())
-        lines_arr = pa.array(line_nos[:n], pa.int64()).cast(pa.string())
-        arrays: dict[str, Any] = {k: pa.repeat(v, n) for k, v in consts.items()}
-        arrays.update(
-            {
-                "platform_id": pid_arr,
-                "author": author_arr,
-                "author_name": author_arr,
-                "created_at": pc.multiply(pa.array(stamps, pa.int64()), 1_000_000).cast(_TS),
-                "kind": pa.repeat(pa.scalar("message", pa.string()), n)
-                if kinds is None
-                else pa.array(kinds, pa.string()),
-                "text": pa.array(texts, pa.string()),
-                "_locator": pc.binary_join_element_wise("line", lines_arr, " "),
-                "_raw": pa.array(raws, pa.string()),
-            }
-        )
-        table = pa.table(arrays)
-        if drop:
-            table = table.filter(pa.array([k not in drop for k in range(n)]))
-        tables.append(table)
-        return carry, next_line
 
-    tables: list[pa.Table] = []
+def _seconds(key: str) -> tuple[int] | None:
+    if not key:
+        return (0,)
+    v = int(key)
+    return (v,) if v <= 59 else None
 
-    def flush(done: int) -> Batch:
-        rows: dict[str, Any] = {}
-        if tables:
-            rows["items"] = tables[0] if len(tables) == 1 else pa.concat_tables(tables)
-        if edges:
-            rows["interactions"] = list(edges)
-        batch = Batch(
-            rows=rows, rejects=list(rejects), bytes_done=int(done * source.size / inp.size)
-        )
-        for col in (tables, edges, rejects):
-            col.clear()
-        return batch
 
-    carry = ""
-    carry_line = 1
-    started = False
-    done = 0
-    for line_no, text, done in inp.blocks(as_text=True):  # type: ignore[misc]
-        if carry:
-            text = carry + text  # type: ignore[operator]
-            line_no = carry_line
-        carry, carry_line = _no_gc(chunk, text, line_no, False, started)
-        started = started or bool(carry)
-        if tables or edges or rejects:
-            yield flush(done)
-    if carry:
-        _no_gc(chunk, carry, carry_line, True, True)
-    elif not started:
-        raise source.error("the chat export holds no messages", hint="export the chat again")
-    yield flush(done)
+def _per_distinct(
+    col: pa.Array, fn: Callable[[str], tuple[int, ...] | None], width: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``fn`` of each string of ``col``, called once per distinct string: the values of
+    each row (``width`` columns) and whether ``fn`` gave any."""
+    enc = pc.dictionary_encode(col)
+    vals = [fn(k) for k in enc.dictionary.to_pylist()]
+    ok = np.array([v is not None for v in vals], dtype=bool)
+    num = np.array([(0,) * width if v is None else v for v in vals], dtype=np.int64)
+    idx = enc.indices.to_numpy()
+    return num.reshape(-1, width)[idx], ok[idx]
 
 
 def _no_gc(fn: Callable[..., Any], *args: Any) -> Any:
