@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from settlescope.cli.app import app, err, escape, handle_errors, out
-
-StudyOpt = Annotated[
-    Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")
-]
+from settlescope.cli.app import StudyOpt, app, err, escape, handle_errors, out, study_folder
 
 
 def _split(values: list[str] | None) -> list[str] | None:
@@ -26,7 +21,7 @@ def _split(values: list[str] | None) -> list[str] | None:
 @app.command()
 @handle_errors
 def measure(
-    study: StudyOpt = Path("."),
+    study: StudyOpt = None,
     wave: Annotated[
         list[str] | None,
         typer.Option(help="Wave id (repeatable; default: every wave with data)."),
@@ -41,6 +36,7 @@ def measure(
     from settlescope.measures.run import run_measures, select_measures, waves_with_data
     from settlescope.study.setup import open_study
 
+    study = study_folder(study)
     opened = open_study(study)
     specs = select_measures(_split(only))
     t0 = time.perf_counter()
