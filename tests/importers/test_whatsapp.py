@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from settlescope.errors import EncodingError, FormatError
-from settlescope.importers import whatsapp
 from settlescope.importers.base import ImportOptions, Sniff, Source
 from settlescope.importers.whatsapp import _detect, chat_slug, parse_whatsapp
+from settlescope.importers.whatsapp import files as whatsapp_files
 
 from ..conftest import CASES, StudyFixture
 
@@ -260,7 +260,7 @@ def test_block_boundaries_change_nothing(path: Path, monkeypatch: pytest.MonkeyP
     golden = json.loads(path.with_name(path.name + ".golden.json").read_text())
     order = golden["options"].get("date_order")
     whole = _parse(path, date_order=order)
-    monkeypatch.setattr(whatsapp, "BLOCK", 7)
+    monkeypatch.setattr(whatsapp_files, "BLOCK", 7)
     assert _parse(path, date_order=order) == whole
 
 
@@ -270,7 +270,7 @@ def test_block_boundaries_in_crlf_lines(tmp_path: Path, monkeypatch: pytest.Monk
         "\ufeff13/01/2023, 09:00 - Ana: café\r\nsecond\r\n13/01/2023, 09:01 - Ben: b\r\n".encode()
     )
     for block in (1 << 22, 5, 3):
-        monkeypatch.setattr(whatsapp, "BLOCK", block)
+        monkeypatch.setattr(whatsapp_files, "BLOCK", block)
         items = _parse(p)["items"]
         assert [(i["author"], i["text"]) for i in items] == [
             ("Ana", "café\nsecond"),
@@ -283,7 +283,7 @@ def test_bad_bytes_are_refused_with_the_line_in_any_block(
 ) -> None:
     p = tmp_path / "WhatsApp Chat with X.txt"
     p.write_bytes(b"13/01/2023, 09:00 - Ana: ok\n" * 50 + b"13/01/2023, 09:01 - Ana: caf\xe9\n")
-    monkeypatch.setattr(whatsapp, "BLOCK", 64)
+    monkeypatch.setattr(whatsapp_files, "BLOCK", 64)
     with pytest.raises(EncodingError) as e:
         _parse(p)
     assert e.value.locator == "line 51"
