@@ -91,7 +91,7 @@ import zipfile
 from collections.abc import Iterator
 
 from settlescope.importers.base import Batch, Sniff, Source, importer
-from settlescope.importers.whatsapp.blocks import PLATFORM, parse_blocks
+from settlescope.importers.whatsapp.blocks import PLATFORM, Blocks
 from settlescope.importers.whatsapp.files import ZIP_ERRORS, ChatFile, chat_member
 from settlescope.importers.whatsapp.headers import detect_style, resolve_date_order
 from settlescope.importers.whatsapp.rules import NO_MARKS, chat_slug, membership_events
@@ -170,4 +170,5 @@ def parse_whatsapp(source: Source) -> Iterator[Batch]:
     you = f"(you)@{slug}"
     # the headers of the first lines: the characters the file writes its headers with
     sample = "".join(m.group(0) for m in map(rx.match, head_lines[:400]) if m)
-    yield from parse_blocks(source, inp, style, order, slug, chat_pid, container_kind, you, sample)
+    blocks = Blocks(source, style, order, slug, chat_pid, container_kind, you, sample)
+    yield from blocks.parse(inp)

@@ -21,33 +21,6 @@ PLATFORM = "whatsapp"
 _TS = pa.timestamp("us", tz="UTC")
 
 
-def parse_blocks(
-    source: Source,
-    inp: ChatFile,
-    style: Style,
-    order: str,
-    slug: str,
-    chat_pid: str,
-    container_kind: str,
-    you: str,
-    sample: str,
-) -> Iterator[Batch]:
-    """Read the export block by block (see :class:`Blocks`), a batch per block."""
-    blocks = Blocks(source, style, order, slug, chat_pid, container_kind, you, sample)
-    carry = b""
-    line_no = 1
-    started = False
-    done = 0
-    for data, done in inp.utf8_blocks():
-        carry, line_no, started = _no_gc(blocks.chunk, carry + data, line_no, False, started)
-        if blocks.pending():
-            yield blocks.flush(int(done * source.size / inp.size))
-    _, _, started = _no_gc(blocks.chunk, carry, line_no, True, started)
-    if not started:
-        raise source.error("the chat export holds no messages", hint="export the chat again")
-    yield blocks.flush(int(done * source.size / inp.size))
-
-
 _DELETED = pa.array(sorted(DELETED), pa.string())
 _NULL = pa.scalar(None, pa.string())
 
@@ -106,6 +79,22 @@ class Blocks:
                 ("author_kind", "person"),
             )
         }
+
+    def parse(self, inp: ChatFile) -> Iterator[Batch]:
+        """Read the export block by block, a batch per block."""
+        source = self.source
+        carry = b""
+        line_no = 1
+        started = False
+        done = 0
+        for data, done in inp.utf8_blocks():
+            carry, line_no, started = _no_gc(self.chunk, carry + data, line_no, False, started)
+            if self.pending():
+                yield self.flush(int(done * source.size / inp.size))
+        _, _, started = _no_gc(self.chunk, carry, line_no, True, started)
+        if not started:
+            raise source.error("the chat export holds no messages", hint="export the chat again")
+        yield self.flush(int(done * source.size / inp.size))
 
     def pending(self) -> bool:
         return bool(self.tables or self.edges or self.rejects)
