@@ -17,7 +17,15 @@ from tests.tiny_network import Tiny, build_tiny
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
-SHARED = ROOT.parent / "shared"
+# The shared samples sit beside the checkout (``../shared``); a git worktree may sit deeper,
+# so the nearest ancestor that holds ``shared/samples`` is used (or $SETTLESCOPE_SHARED).
+SHARED = Path(
+    os.environ.get("SETTLESCOPE_SHARED")
+    or next(
+        (p / "shared" for p in ROOT.parents if (p / "shared" / "samples").is_dir()),
+        ROOT.parent / "shared",
+    )
+)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from typer.testing import CliRunner
 
 from settlescope import __version__
 from settlescope.cli.main import app
+
+from ..conftest import CASES
 
 runner = CliRunner()
 
@@ -170,3 +173,66 @@ def test_measure_writes_results_and_names_unknown_families(study_dir: Path, tmp_
     ]
     code, out = run("measure", "--study", str(study_dir), "--only", "nosuch")
     assert code == 2 and "unknown measure or family: nosuch" in out
+
+
+WHATSAPP_ZIP = CASES / "whatsapp-txt" / "WhatsApp Chat - Elon Musk (RU).zip"
+ZIP_SUMMARY = "chat.zip [whatsapp-txt]: read 25 = loaded 25 + duplicates 0 + rejected 0"
+
+
+@pytest.fixture
+def new_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A folder where a new user ran ``settlescope init newcomers`` and put the phone's export."""
+    monkeypatch.chdir(tmp_path)
+    code, out = run("init", "newcomers")
+    assert code == 0, out
+    shutil.copy(WHATSAPP_ZIP, tmp_path / "chat.zip")
+    return tmp_path
+
+
+def test_new_user_imports_a_whatsapp_zip_from_the_folder_that_holds_the_study(
+    new_user: Path,
+) -> None:
+    r = CliRunner().invoke(app, ["import", "chat.zip"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == ZIP_SUMMARY  # one line
+    assert "Study: newcomers" in r.stderr
+
+
+def test_new_user_imports_from_inside_the_study_and_its_subfolders(
+    new_user: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    exports = new_user / "newcomers" / "exports"
+    exports.mkdir()
+    shutil.copy(WHATSAPP_ZIP, exports / "chat.zip")
+    monkeypatch.chdir(new_user / "newcomers")
+    r = CliRunner().invoke(app, ["import", "exports/chat.zip"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == ZIP_SUMMARY
+    assert "Study:" not in r.stderr  # the current folder is the study
+    monkeypatch.chdir(exports)
+    code, out = run("import", "chat.zip", "--force")
+    assert code == 0, out
+    assert "loaded 0 + duplicates 25" in out
+    r = CliRunner().invoke(app, ["status", "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout)["tables"]["items"]["rows"] == 25
+    assert "Study: " + str((new_user / "newcomers").resolve()) in r.stderr
+
+
+def test_new_user_imports_with_study_given(new_user: Path) -> None:
+    code, out = run("import", "chat.zip", "--study", "newcomers")
+    assert code == 0 and out.strip() == ZIP_SUMMARY
+    code, out = run("import", str(new_user / "chat.zip"), "--study", str(new_user / "newcomers"))
+    assert code == 0 and "already imported" in out
+
+
+def test_no_study_or_several_say_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, out = run("status")
+    assert code == 1 and "settlescope init" in out
+    for name in ("a", "b"):
+        code, _ = run("init", name)
+        assert code == 0
+    code, out = run("status")
+    assert code == 2 and "several studies here: a, b" in out and "--study a" in out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import pytest
 from settlescope.errors import EncodingError, FormatError
 from settlescope.importers.base import ImportOptions, Sniff, Source
 from settlescope.importers.whatsapp import _detect, chat_slug, parse_whatsapp
+from settlescope.importers.whatsapp import files as whatsapp_files
 
 from ..conftest import CASES, StudyFixture
 
@@ -244,3 +246,95 @@ def test_phone_authors_and_one_to_one_chats_are_pseudonymised(study: StudyFixtur
 def test_whatsapp_chat_with_prefix_is_dropped_from_the_slug() -> None:
     assert chat_slug(Path("WhatsApp Chat with Group Chat XXX.txt")) == "group-chat-xxx"
     assert chat_slug(Path("WhatsApp Chat - Elon Musk (RU).zip")) == "elon-musk-ru"
+
+
+SAMPLES = sorted((CASES / "whatsapp-txt").glob("*.txt")) + sorted(
+    (CASES / "whatsapp-txt").glob("*.zip")
+)
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_block_boundaries_change_nothing(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Blocks of 7 bytes cut every line, header and multi-byte character somewhere: the
+    # messages carried from block to block must come out as from one block.
+    golden = json.loads(path.with_name(path.name + ".golden.json").read_text())
+    order = golden["options"].get("date_order")
+    whole = _parse(path, date_order=order)
+    monkeypatch.setattr(whatsapp_files, "BLOCK", 7)
+    assert _parse(path, date_order=order) == whole
+
+
+def test_block_boundaries_in_crlf_lines(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    p = tmp_path / "WhatsApp Chat with G.txt"
+    p.write_bytes(
+        "\ufeff13/01/2023, 09:00 - Ana: café\r\nsecond\r\n13/01/2023, 09:01 - Ben: b\r\n".encode()
+    )
+    for block in (1 << 22, 5, 3):
+        monkeypatch.setattr(whatsapp_files, "BLOCK", block)
+        items = _parse(p)["items"]
+        assert [(i["author"], i["text"]) for i in items] == [
+            ("Ana", "café\nsecond"),
+            ("Ben", "b"),
+        ], block
+
+
+def test_bad_bytes_are_refused_with_the_line_in_any_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p = tmp_path / "WhatsApp Chat with X.txt"
+    p.write_bytes(b"13/01/2023, 09:00 - Ana: ok\n" * 50 + b"13/01/2023, 09:01 - Ana: caf\xe9\n")
+    monkeypatch.setattr(whatsapp_files, "BLOCK", 64)
+    with pytest.raises(EncodingError) as e:
+        _parse(p)
+    assert e.value.locator == "line 51"
+
+
+def test_a_header_written_otherwise_later_is_still_a_header(tmp_path: Path) -> None:
+    # The pattern is narrowed to what the first headers use (ASCII digits, ", ", a plain
+    # space); later headers with Arabic-Indic digits, an Arabic comma or a no-break space
+    # are headers all the same, and a header ending in a narrow no-break space keeps it out
+    # of the name.
+    text = (
+        "[13/01/2023, 09:00:00] Ana: one\n"
+        "[١٣/٠١/٢٠٢٣، ٠٩:٠١:٠٠] Ana: two\n"
+        "[13/01/2023,\u00a009:02:00] Ben: three\n"
+        "[13/01/2023, 09:03:00]\u202fBen: four\n"
+    )
+    items = _parse(_write(tmp_path, text))["items"]
+    assert [(i["author"], i["text"], i["created_at"].minute) for i in items] == [
+        ("Ana", "one", 0),
+        ("Ana", "two", 1),
+        ("Ben", "three", 2),
+        ("Ben", "four", 3),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "local", "utc"),
+    [
+        # Santiago moves its clocks at midnight: 2023-09-03 00:00 to 01:00 does not exist
+        # (read with the offset before, UTC-4), 01:00 on is UTC-3.
+        ("America/Santiago", "03/09/2023, 00:30", _utc(2023, 9, 3, 4, 30)),
+        ("America/Santiago", "03/09/2023, 01:30", _utc(2023, 9, 3, 4, 30)),
+        # Lord Howe changes by 30 minutes at 02:00 (to 02:30) in spring.
+        ("Australia/Lord_Howe", "01/10/2023, 01:59", _utc(2023, 9, 30, 15, 29)),
+        ("Australia/Lord_Howe", "01/10/2023, 02:30", _utc(2023, 9, 30, 15, 30)),
+        # London's autumn hour 01:00-02:00 happens twice: the first one (BST) is taken.
+        ("Europe/London", "29/10/2023, 01:15", _utc(2023, 10, 29, 0, 15)),
+        ("Europe/London", "29/10/2023, 02:15", _utc(2023, 10, 29, 2, 15)),
+    ],
+    ids=[
+        "santiago-gap",
+        "santiago-after",
+        "lord-howe-before",
+        "lord-howe-after",
+        "london-twice",
+        "london-after",
+    ],
+)
+def test_days_the_offset_changes_in_other_zones(
+    tmp_path: Path, zone: str, local: str, utc: dt.datetime
+) -> None:
+    text = f"{local} - Ana: x\n"
+    got = _parse(_write(tmp_path, text), date_order="dmy", tz=ZoneInfo(zone))
+    assert got["items"][0]["created_at"] == utc

@@ -28,8 +28,28 @@ err = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 
 StudyOpt = Annotated[
-    Path, typer.Option("--study", "-s", help="The study folder (with study.toml).")
+    Path | None,
+    typer.Option(
+        "--study",
+        "-s",
+        help="The study folder (with study.toml). Default: the one this folder is in, or "
+        "the one folder here that holds a study.",
+        show_default=False,
+    ),
 ]
+
+
+def study_folder(given: Path | None) -> Path:
+    """The study a command works on (see :func:`settlescope.study.setup.find_study`); says
+    which when it was not given and is not the current folder."""
+    from settlescope.study.setup import find_study
+
+    found = find_study(given)
+    if given is None and found != Path("."):
+        shown = found.resolve() if found.parts[0] == ".." else found
+        err.print(f"Study: {escape(str(shown))}", highlight=False)
+    return found
+
 
 EXIT_OK, EXIT_DATA, EXIT_USAGE = 0, 1, 2
 

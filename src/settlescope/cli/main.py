@@ -20,7 +20,16 @@ from rich.table import Table
 from rich.text import Text
 
 from settlescope import __version__
-from settlescope.cli.app import EXIT_DATA, StudyOpt, app, err, escape, handle_errors, out
+from settlescope.cli.app import (
+    EXIT_DATA,
+    StudyOpt,
+    app,
+    err,
+    escape,
+    handle_errors,
+    out,
+    study_folder,
+)
 from settlescope.errors import UsageError
 from settlescope.importers.base import REGISTRY, ImportOptions
 
@@ -118,7 +127,7 @@ class RateColumn(ProgressColumn):
 @handle_errors
 def import_(
     paths: Annotated[list[Path], typer.Argument(help="Export files to import.")],
-    study: StudyOpt = Path("."),
+    study: StudyOpt = None,
     wave: Annotated[
         str | None, typer.Option(help="Wave id (default: the study's first wave).")
     ] = None,
@@ -152,6 +161,7 @@ def import_(
     from settlescope.importers.generic import parse_map_option
     from settlescope.study.setup import open_study
 
+    study = study_folder(study)
     opened = open_study(study)
     s = opened.study
     wave_id = wave or s.waves[0].id
@@ -236,7 +246,7 @@ def _import_one(ws, opened, path, wave_id, format, partner, options, force, quie
         err.print("  The workspace was not changed by this file.")
         return None
     if not quiet:
-        out.print(escape(summary.line()))
+        out.print(escape(summary.line()), soft_wrap=True)  # one line, however wide
     return summary
 
 
@@ -246,12 +256,13 @@ def _import_one(ws, opened, path, wave_id, format, partner, options, force, quie
 @app.command()
 @handle_errors
 def status(
-    study: StudyOpt = Path("."),
+    study: StudyOpt = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show what the workspace holds: rows per table, by wave, platform and partner."""
     from settlescope.study.setup import open_study
 
+    study = study_folder(study)
     opened = open_study(study)
     with opened.workspace() as ws:
         st = ws.status()

@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from settlescope.cli.app import StudyOpt, app, err, escape, handle_errors, out, split_values
+from settlescope.cli.app import (
+    StudyOpt,
+    app,
+    err,
+    escape,
+    handle_errors,
+    out,
+    split_values,
+    study_folder,
+)
 
 PartnerOpt = Annotated[
     str | None,
@@ -28,7 +37,7 @@ def map_(
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="The map to write: .svg, .png, .pdf or .html.")
     ],
-    study: StudyOpt = Path("."),
+    study: StudyOpt = None,
     partner: PartnerOpt = None,
     sector: SectorOpt = False,
     group: GroupOpt = None,
@@ -63,6 +72,7 @@ def map_(
     options = MapOptions(color=color, size=size, max_nodes=max_nodes, width=width,
                          relayout=relayout)  # fmt: skip
     options.check()
+    study = study_folder(study)
     opened = open_study(study)
     scope = scope_of(opened.study, partner=partner, sector=sector, group=group)
     with opened.workspace() as ws:
@@ -78,7 +88,7 @@ def export_graph(
     out_file: Annotated[
         Path, typer.Option("--out", "-o", help="The file to write: .gexf or .graphml.")
     ],
-    study: StudyOpt = Path("."),
+    study: StudyOpt = None,
     partner: PartnerOpt = None,
     sector: SectorOpt = False,
     group: GroupOpt = None,
@@ -96,6 +106,7 @@ def export_graph(
     from settlescope.study.setup import open_study
 
     graph_format(out_file)
+    study = study_folder(study)
     opened = open_study(study)
     scope = scope_of(opened.study, partner=partner, sector=sector, group=group)
     with opened.workspace() as ws:

@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from settlescope.cli.app import StudyOpt, app, err, escape, handle_errors, out, split_values
+from settlescope.cli.app import (
+    StudyOpt,
+    app,
+    err,
+    escape,
+    handle_errors,
+    out,
+    split_values,
+    study_folder,
+)
 
 
 @app.command()
 @handle_errors
 def measure(
-    study: StudyOpt = Path("."),
+    study: StudyOpt = None,
     wave: Annotated[
         list[str] | None,
         typer.Option(help="Wave id (repeatable; default: every wave with data)."),
@@ -31,6 +39,7 @@ def measure(
     from settlescope.measures.run import run_measures, select_measures, waves_with_data
     from settlescope.study.setup import open_study
 
+    study = study_folder(study)
     opened = open_study(study)
     specs = select_measures(split_values(only))
     t0 = time.perf_counter()

@@ -347,9 +347,17 @@ def detect_format(path: Path) -> ImporterSpec:
     """Pick the importer for ``path`` from its first bytes and name."""
     from settlescope.errors import FormatError
     from settlescope.importers import load_builtin
+    from settlescope.importers.other_kinds import other_kind
 
     load_builtin()
     sniff = Sniff.of(path)
+    other = other_kind(sniff)
+    if other is not None:
+        raise FormatError(
+            f"this is {other.name}, which settlescope does not import",
+            file=str(path),
+            hint=other.hint,
+        )
     scored = sorted(
         ((spec.detect(sniff), spec) for spec in REGISTRY.values()),
         key=lambda s: -s[0],

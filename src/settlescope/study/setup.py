@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from settlescope.errors import UsageError
+from settlescope.errors import StudyError, UsageError
 from settlescope.store.pseudonym import Pseudonymiser, create_key, read_key
 from settlescope.store.workspace import Workspace
 from settlescope.study.model import (
@@ -92,3 +92,46 @@ class OpenedStudy:
 def open_study(directory: Path) -> OpenedStudy:
     d = Path(directory)
     return OpenedStudy(d, load_study(d))
+
+
+def find_study(directory: Path | None = None, here: Path | None = None) -> Path:
+    """The study folder to work in, when a command is not given one.
+
+    ``directory`` if given; else the nearest folder, from ``here`` (the current folder) up,
+    that holds a study.toml (so a command works anywhere inside a study, as git does in a
+    repository); else the one folder just below ``here`` that holds one (the folder that
+    ``settlescope init NAME`` made). The path is relative to ``here`` when it can be.
+
+    Raises
+    ------
+    StudyError
+        When there is no study there, saying how to make one.
+    UsageError
+        When several folders below ``here`` hold a study, naming them.
+
+    Example
+    -------
+    >>> find_study(here=Path("/data"))  # /data/newcomers/study.toml  # doctest: +SKIP
+    PosixPath('newcomers')
+    """
+    if directory is not None:
+        return Path(directory)
+    here = Path.cwd() if here is None else Path(here)
+    for d in (here, *here.resolve().parents):
+        if (d / STUDY_FILE).is_file():
+            return Path(os.path.relpath(d, here))
+    below = sorted(p.parent for p in here.glob(f"*/{STUDY_FILE}") if p.is_file())
+    if len(below) == 1:
+        return Path(os.path.relpath(below[0], here))
+    if below:
+        names = ", ".join(p.name for p in below)
+        raise UsageError(
+            f"several studies here: {names}",
+            field="--study",
+            hint=f"choose one, for example: --study {below[0].name}",
+        )
+    raise StudyError(
+        "no study.toml here, in the folders above or just below",
+        file=str(here / STUDY_FILE),
+        hint="create a study with: settlescope init NAME (or give one with --study FOLDER)",
+    )
