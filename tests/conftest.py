@@ -16,7 +16,11 @@ from settlescope.study.setup import OpenedStudy, create_study, open_study
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "tests" / "cases"
-SHARED = ROOT.parent / "shared"
+# The shared samples sit beside the repository; a worktree may be nested a level deeper.
+SHARED = next(
+    (p / "shared" for p in ROOT.parents if (p / "shared" / "samples").is_dir()),
+    ROOT.parent / "shared",
+)
 
 
 @dataclass
