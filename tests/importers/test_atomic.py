@@ -17,7 +17,7 @@ CHILD = r"""
 import sys
 from pathlib import Path
 import settlescope.importers.generic as g
-g.BLOCK_BYTES = 64 * 1024          # many small batches, so the kill lands mid-run
+g.BLOCK_BYTES = g.FAST_BLOCK_BYTES = 64 * 1024  # many small batches: the kill lands mid-run
 from settlescope.importers.run import import_file
 from settlescope.study.setup import open_study
 

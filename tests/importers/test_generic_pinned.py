@@ -58,7 +58,7 @@ def _utc(*a: int) -> dt.datetime:
 @pytest.fixture(params=["fast", "blocks"], ids=["duckdb-reader", "block-parser"])
 def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "blocks":
-        monkeypatch.setattr(generic, "FAST_PATH", False, raising=False)
+        monkeypatch.setattr(generic, "FAST_PATH", False)
     return str(request.param)
 
 

@@ -13,13 +13,17 @@ vectorised, in the time zone of the study or partner for times without an offset
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
+import queue
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import duckdb
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -36,6 +40,9 @@ from settlescope.importers.base import (
     importer,
     json_text,
 )
+from settlescope.importers.bulk import RAW_ITEM_COLUMNS, RAW_STAGE, create_raw_stage, invalid_sql
+from settlescope.importers.normalize import to_table
+from settlescope.store.workspace import Workspace
 from settlescope.study.model import ColumnMapping
 
 BLOCK_BYTES = 4 << 20
@@ -145,10 +152,16 @@ class Converter:
             mapping = mapping.model_copy(update={"platform": source.options.platform})
         self.m = mapping
         self.source = source
-        self.con = duckdb.connect(":memory:")
-        self.con.execute(f"SET TimeZone = '{source.tz.key}'")
-        self.con.execute("SET threads = 2")
-        self.con.execute("SET memory_limit = '128MB'")
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:  # opened on first use: the DuckDB reader may never need it
+            self._con = duckdb.connect(":memory:")
+            self._con.execute(f"SET TimeZone = '{self.source.tz.key}'")
+            self._con.execute("SET threads = 2")
+            self._con.execute("SET memory_limit = '128MB'")
+        return self._con
 
     def __call__(self, t: pa.Table, locators: pa.Array) -> pa.Table:
         cols: dict[str, pa.Array] = {}
@@ -159,33 +172,43 @@ class Converter:
             cols[field_name] = _as_list(col) if field_name in LIST_FIELDS else _as_string(col)
         cols["_locator"] = locators
         b = pa.table(cols)  # noqa: F841  (read by DuckDB by name)
-        sel = []
-        for f in mapping_fields(self.m):
-            if f not in cols:
-                if f == "platform":
-                    sel.append(f"'{self.m.platform}' AS platform")
-                elif f == "kind" and self.m.table == "interactions":
-                    sel.append(f"'{self.m.interaction_kind}' AS kind")
-                continue
-            q = f'"{f}"'
-            if f == "created_at":
-                sel.append(self._time_sql(q) + " AS created_at")
-            elif f in INT_FIELDS:
-                sel.append(f"TRY_CAST(TRY_CAST({q} AS DOUBLE) AS BIGINT) AS {f}")
-            elif f in FLOAT_FIELDS:
-                sel.append(f"TRY_CAST({q} AS DOUBLE) AS {f}")
-            elif f == "platform":
-                sel.append(f"COALESCE(NULLIF(lower({q}), ''), '{self.m.platform}') AS platform")
-            elif f in LIST_FIELDS:
-                sel.append(q)
-            else:
-                sel.append(f"NULLIF({q}, '') AS {f}")
-        sel.append('"_locator"')
-        out = self.con.execute(f"SELECT {', '.join(sel)} FROM b").fetch_arrow_table()
+        sel = self.select({f: f'"{f}"' for f in cols if f != "_locator"})
+        sql = ", ".join(f"{e} AS {f}" for f, e in sel.items())
+        out = self.con.execute(f'SELECT {sql}, "_locator" FROM b').fetch_arrow_table()
         i = out.schema.get_field_index("created_at")
         if i >= 0:
             out = out.set_column(i, "created_at", out.column(i).cast(pa.timestamp("us", tz="UTC")))
         return out
+
+    def select(self, values: dict[str, str]) -> dict[str, str]:
+        """The SQL that converts source values to raw canonical columns, by column.
+
+        ``values`` maps each field present in the source to an SQL expression of its text
+        (or, for list fields, of its list of texts); the same conversions serve the block
+        parser and the DuckDB reader, so both give the same rows.
+        """
+        sel = {}
+        for f in mapping_fields(self.m):
+            if f not in values:
+                if f == "platform":
+                    sel[f] = f"'{self.m.platform}'"
+                elif f == "kind" and self.m.table == "interactions":
+                    sel[f] = f"'{self.m.interaction_kind}'"
+                continue
+            q = values[f]
+            if f == "created_at":
+                sel[f] = self._time_sql(q)
+            elif f in INT_FIELDS:
+                sel[f] = f"TRY_CAST(TRY_CAST({q} AS DOUBLE) AS BIGINT)"
+            elif f in FLOAT_FIELDS:
+                sel[f] = f"TRY_CAST({q} AS DOUBLE)"
+            elif f == "platform":
+                sel[f] = f"COALESCE(NULLIF(lower({q}), ''), '{self.m.platform}')"
+            elif f in LIST_FIELDS:
+                sel[f] = q
+            else:
+                sel[f] = f"NULLIF({q}, '')"
+        return sel
 
     def _time_sql(self, q: str) -> str:
         fmt = self.m.timestamp_format
@@ -248,14 +271,14 @@ def _as_list(col: pa.Array) -> pa.Array:
 # -- NDJSON --------------------------------------------------------------------------------
 
 
-def _blocks(source: Source) -> Iterator[tuple[bytes, int, int]]:
+def _blocks(source: Source, size: int | None = None) -> Iterator[tuple[bytes, int, int]]:
     """Yield (block, first line number, bytes done), each block ending at a newline."""
     line = 1
     done = 0
     rest = b""
     with source.open_binary() as fh:
         while True:
-            chunk = fh.read(BLOCK_BYTES)
+            chunk = fh.read(size or BLOCK_BYTES)
             if not chunk:
                 break
             chunk = rest + chunk
@@ -305,13 +328,19 @@ def _check_ndjson_tail(source: Source) -> None:
 def _parse_lines(
     block: bytes, first_line: int
 ) -> tuple[list[dict[str, Any]], list[int], list[Reject]]:
+    return _parse_numbered((first_line + i, raw) for i, raw in enumerate(block.split(b"\n")))
+
+
+def _parse_numbered(
+    lines: Iterable[tuple[int, bytes]],
+) -> tuple[list[dict[str, Any]], list[int], list[Reject]]:
+    """Parse numbered lines: the objects and their line numbers, and rejects (blanks skipped)."""
     good: list[dict[str, Any]] = []
-    lines: list[int] = []
+    numbers: list[int] = []
     rejects: list[Reject] = []
-    for i, raw in enumerate(block.split(b"\n")):
+    for n, raw in lines:
         if not raw.strip():
             continue
-        n = first_line + i
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
@@ -335,8 +364,8 @@ def _parse_lines(
             )
             continue
         good.append(obj)
-        lines.append(n)
-    return good, lines, rejects
+        numbers.append(n)
+    return good, numbers, rejects
 
 
 def _raw_lines(block: bytes, lines: list[int], first_line: int) -> pa.Array:
@@ -350,8 +379,14 @@ def _nonblank_lines(block: bytes, first_line: int) -> list[int]:
     return [first_line + i for i, raw in enumerate(block.split(b"\n")) if raw.strip()]
 
 
-def _from_records(records: list[dict[str, Any]], columns: set[str]) -> pa.Table:
-    """Records with any value types → table of the mapped columns (strings / lists)."""
+def _from_records(
+    records: list[dict[str, Any]], columns: set[str], list_columns: frozenset[str] = frozenset()
+) -> pa.Table:
+    """Records with any value types → table of the mapped columns (strings / lists).
+
+    A value of a list column given as text (``"a, b"``) is split as a whole column of text
+    would be (see :func:`_as_list`), whatever the other records hold.
+    """
     out: dict[str, list[Any]] = {c: [] for c in columns}
     for r in records:
         for c in columns:
@@ -369,6 +404,11 @@ def _from_records(records: list[dict[str, Any]], columns: set[str]) -> pa.Table:
     arrays = {}
     for c, vals in out.items():
         if any(isinstance(v, list) for v in vals):
+            texts = [i for i, v in enumerate(vals) if isinstance(v, str)]
+            if c in list_columns and texts:
+                split = _as_list(pa.array([vals[i] for i in texts], pa.string())).to_pylist()
+                for i, parts in zip(texts, split, strict=True):
+                    vals[i] = parts
             arrays[c] = pa.array(
                 [v if isinstance(v, list) or v is None else [v] for v in vals],
                 pa.list_(pa.string()),
@@ -479,6 +519,216 @@ def _ndjson_mapping(source: Source, default_table: str | None) -> ColumnMapping:
     return _identity(table or "items")
 
 
+# -- NDJSON read by the workspace's DuckDB (bulk path) -------------------------------------
+
+FAST_PATH = True
+"""Read NDJSON items with the workspace's DuckDB when it can (False: always the block parser)."""
+FAST_BLOCK_BYTES = 16 << 20
+_LINES = "_ndjson_lines"
+_LINE_SCHEMA = pa.schema([("ln", pa.int64()), ("line", pa.string())])
+
+# A scalar as DuckDB gives it as text, when the source may hold something the block parser
+# reads otherwise: a fraction or exponent (12.0 is "12" there), an integer beyond 64 bits,
+# NaN or infinity, an object or an array (written back by orjson there). Such records, and
+# the few lines below, are re-read by the block parser's own code.
+_ODD_SCALAR = (
+    r"(?s)-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+|-?[0-9]+\.[0-9]+|-?[0-9]{20,}"
+    r"|(?i:[-+]?(nan|inf|infinity))|[\[{].*"
+)
+# A list of strings as DuckDB writes it back (compact JSON).
+_STRING_LIST = r'\["([^"\\]|\\.)*"(,"([^"\\]|\\.)*")*\]'
+# Lines DuckDB's JSON reader accepts and orjson refuses: NaN and Infinity, trailing commas.
+_LENIENT = ("NaN", "Infinity", ",}", ",]", ", }", ", ]")
+
+
+def _bulk_ndjson(source: Source, ws: Workspace) -> Iterator[Batch] | None:
+    """Stage the file's raw items in the workspace's DuckDB, or None to use the block parser.
+
+    Items mapped by plain column names are read this way; interactions and dotted paths
+    (``user.id``) go through :func:`parse_generic_ndjson`.
+    """
+    if not FAST_PATH:
+        return None
+    _check_ndjson_tail(source)
+    mapping = _ndjson_mapping(source, None)
+    validate_mapping(mapping, source)
+    columns = mapping.columns
+    list_columns = {c for f, c in columns.items() if f in LIST_FIELDS}
+    scalar_columns = {c for f, c in columns.items() if f not in LIST_FIELDS}
+    if (
+        mapping.table != "items"
+        or any("." in c for c in columns.values())
+        or list_columns & scalar_columns
+    ):
+        return None
+    return _DuckNdjson(source, mapping, ws).batches()
+
+
+class _DuckNdjson:
+    """NDJSON items read by DuckDB's JSON functions on all cores, block by block.
+
+    Python splits each block into lines (numbered, with their text), exactly as the block
+    parser does; DuckDB parses and converts them with the block parser's SQL into the raw
+    staging table. Records DuckDB would read differently from the block parser (see
+    ``_ODD_SCALAR`` and ``_LENIENT``) and lines it cannot parse are re-read in Python with the
+    block parser's code, so the rows and rejects are the same whichever reader ran.
+    """
+
+    def __init__(self, source: Source, mapping: ColumnMapping, ws: Workspace) -> None:
+        self.source = source
+        self.ws = ws
+        self.conv = Converter(mapping, source)
+        self.m = self.conv.m
+        self.list_columns = frozenset(c for f, c in self.m.columns.items() if f in LIST_FIELDS)
+        self.insert = self._insert_sql()
+
+    def _insert_sql(self) -> str:
+        columns = dict.fromkeys(self.m.columns.values())
+        struct = orjson.dumps(
+            {c: "JSON" if c in self.list_columns else "VARCHAR" for c in columns}
+        ).decode()
+        values, odd = {}, [f"contains(line, '{s}')" for s in _LENIENT]
+        for f, c in self.m.columns.items():
+            j = 'j."' + c.replace('"', '""') + '"'
+            if f in LIST_FIELDS:
+                values[f] = (
+                    f"CASE WHEN {j} IS NULL THEN NULL WHEN {j} = '[]' THEN []::VARCHAR[] "
+                    f"ELSE json_extract_string({j}, '$[*]') END"
+                )
+                odd.append(f"({j} <> '[]' AND NOT regexp_full_match({j}, '{_STRING_LIST}'))")
+            else:
+                values[f] = j
+                if f not in INT_FIELDS and f != "created_at":  # both read these alike
+                    odd.append(f"regexp_full_match({j}, '{_ODD_SCALAR}')")
+        sel = self.conv.select(values)
+        converted = ", ".join(
+            f"{sel[c]} AS {c}" if c in sel else f"NULL AS {c}" for c in RAW_ITEM_COLUMNS
+        )
+        parsed = (
+            f"SELECT ln, line, try(json_transform(line, '{struct.replace(chr(39), chr(39) * 2)}'))"
+            f" AS j FROM {_LINES}"
+        )
+        recheck = "j IS NULL OR NOT starts_with(line, '{') OR " + " OR ".join(odd)
+        inner = (
+            f"SELECT {converted}, ln AS _seq, line, coalesce({recheck}, false) AS _recheck "
+            f"FROM ({parsed})"
+        )
+        cols = ", ".join(RAW_ITEM_COLUMNS)
+        return (
+            f"INSERT INTO {RAW_STAGE} ({cols}, _seq, _raw, _recheck) SELECT {cols}, _seq, "
+            f"CASE WHEN _recheck OR {invalid_sql()} THEN rtrim(line, chr(10)) END, _recheck "
+            f"FROM ({inner})"
+        )
+
+    def batches(self) -> Iterator[Batch]:
+        """Stage the file; yield a batch per block read, then one with the exact counts.
+
+        DuckDB reads the whole file in one statement (on a worker thread) from a stream of
+        blocks, so it parses on every core without a statement per block. The batches of the
+        blocks only report progress: their ``staged`` counts lines, and the last batch
+        corrects the count for blank lines and rejects and carries the rejects.
+        """
+        con = self.ws.duck
+        create_raw_stage(self.ws)
+        events: queue.Queue[tuple[int, int] | None] = queue.Queue()
+        failed: list[BaseException] = []
+
+        def blocks() -> Iterator[pa.RecordBatch]:
+            try:
+                for block, first_line, done in _blocks(self.source, FAST_BLOCK_BYTES):
+                    if not utf8:
+                        block = _decode_block(self.source, block, first_line)
+                    elif first_line == 1:
+                        block = block.removeprefix(b"\xef\xbb\xbf")
+                    lines = self._lines(block, first_line)
+                    events.put((lines.num_rows, done))
+                    yield from lines.to_batches(max_chunksize=16384)
+            except BaseException as e:  # DuckDB would only see its message
+                failed.append(e)
+                raise
+
+        def stage() -> None:
+            try:
+                con.register(_LINES, pa.RecordBatchReader.from_batches(_LINE_SCHEMA, blocks()))
+                con.execute(f"SET TimeZone = '{self.source.tz.key}'")
+                result.append(int(con.execute(self.insert).fetchone()[0]))  # type: ignore[index]
+            except BaseException as e:
+                failed.append(e)
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    con.execute("SET TimeZone = 'UTC'")
+                    con.unregister(_LINES)
+                events.put(None)
+
+        utf8 = self.source.encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+        result: list[int] = []
+        worker = threading.Thread(target=stage, name="settlescope-ndjson", daemon=True)
+        worker.start()
+        lines_seen = 0
+        try:
+            while (event := events.get()) is not None:
+                lines_seen += event[0]
+                yield Batch(staged=event[0], bytes_done=event[1])
+        finally:
+            if worker.is_alive():  # the import stopped early: stop DuckDB too
+                con.interrupt()
+            worker.join()
+        if failed:
+            raise failed[0]
+        recheck = con.execute(
+            f"SELECT _seq, _raw FROM {RAW_STAGE} WHERE _recheck ORDER BY _seq"
+        ).fetchall()
+        staged, rejects = self._reread(recheck, result[0])
+        yield Batch(staged=staged - lines_seen, rejects=rejects, bytes_done=self.source.size)
+
+    def _lines(self, block: bytes, first_line: int) -> pa.Table:
+        """The block's lines (each with its newline) and their numbers, without copying."""
+        ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
+        offsets = np.concatenate(([0], ends + 1)).astype(np.int32)
+        if offsets[-1] < len(block):  # the file's last line may lack its newline
+            offsets = np.append(offsets, np.int32(len(block)))
+        n = len(offsets) - 1
+        text = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(block))
+        try:
+            text.validate(full=True)
+        except pa.ArrowInvalid:
+            _decode_block(self.source, block, first_line)  # names the line and the encoding
+            raise
+        ln = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
+        return pa.table({"ln": ln, "line": text}, schema=_LINE_SCHEMA)
+
+    def _reread(self, recheck: list[tuple[int, str]], staged: int) -> tuple[int, list[Reject]]:
+        """Re-read the records DuckDB flagged with the block parser's code; replace them."""
+        if not recheck:
+            return staged, []
+        con = self.ws.duck
+        con.execute(f"DELETE FROM {RAW_STAGE} WHERE _recheck")
+        staged -= len(recheck)
+        records, numbers, rejects = _parse_numbered((n, raw.encode()) for n, raw in recheck)
+        if records:
+            wanted = set(self.m.columns.values())
+            locs = pa.array([f"line {n}" for n in numbers], pa.string())
+            raw = to_table(
+                self.conv(_from_records(records, wanted, self.list_columns), locs), "items"
+            )
+            text = dict(recheck)
+            raw = raw.append_column("_seq", pa.array(numbers, pa.int64()))
+            raw = raw.set_column(
+                raw.schema.get_field_index("_raw"), "_raw", pa.array([text[n] for n in numbers])
+            )
+            cols = ", ".join(RAW_ITEM_COLUMNS)
+            con.register("_ndjson_reread", raw)
+            try:
+                con.execute(
+                    f"INSERT INTO {RAW_STAGE} ({cols}, _seq, _raw, _recheck) "
+                    f"SELECT {cols}, _seq, _raw, false FROM _ndjson_reread"
+                )
+            finally:
+                con.unregister("_ndjson_reread")
+            staged += len(records)
+        return staged, rejects
+
+
 @importer(
     id="generic-ndjson",
     name="Generic mapped NDJSON",
@@ -488,6 +738,7 @@ def _ndjson_mapping(source: Source, default_table: str | None) -> ColumnMapping:
     extensions=(".ndjson", ".jsonl", ".json"),
     detect=_detect_ndjson,
     expect='one JSON object per line (NDJSON), for example {"platform_id": "1", "created_at": ...}',
+    bulk=_bulk_ndjson,
 )
 def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
     _check_ndjson_tail(source)
@@ -495,6 +746,7 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
     validate_mapping(mapping, source)
     conv = Converter(mapping, source)
     wanted = set(mapping.columns.values())
+    list_columns = frozenset(c for f, c in mapping.columns.items() if f in LIST_FIELDS)
     # Arrow's JSON reader turns ISO 8601 strings into zone-less timestamps, converting any
     # offset to UTC: "03:00-05:00" and "08:00" would then read alike, and the study's zone
     # would be applied to both. Text fields keep their source text, so they are read as
@@ -523,7 +775,7 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
                 raise pa.ArrowInvalid("row count mismatch")
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             records, lines, rejects = _parse_lines(block, first_line)
-            t = _from_records(records, wanted)
+            t = _from_records(records, wanted, list_columns)
         locs = pa.array([f"line {n}" for n in lines], pa.string())
         raw_table = conv(t, locs) if len(lines) else None
         if raw_table is not None:

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import ibis
 import orjson
 import pyarrow as pa
 
@@ -29,6 +30,7 @@ from settlescope.importers.base import (
     detect_format,
     get_importer,
 )
+from settlescope.importers.bulk import merge_staged_items, resolve_staged_items
 from settlescope.importers.normalize import (
     AccountBook,
     canonical,
@@ -203,7 +205,9 @@ def import_file(
 
     with ws.staging():
         try:
-            for batch in spec.parse(source):
+            # A DuckDB workspace lets a bulk importer stage its raw rows itself.
+            bulk = spec.bulk(source, ws) if spec.bulk and ws.engine == "duckdb" else None
+            for batch in spec.parse(source) if bulk is None else bulk:
                 for table, rows in batch.aux.items():
                     t = to_table(rows, table)
                     if table == "accounts":
@@ -221,10 +225,13 @@ def import_file(
                     if t.num_rows:
                         ws.stage(table, canonical(table, t, book, ctx))
                 add_rejects(batch.rejects)
-                summary.read += len(batch.rejects)
+                summary.read += len(batch.rejects) + batch.staged
                 ws.stage("accounts", book.take_new(), primary=False)
                 if progress:
                     progress(batch.bytes_done or 0, total, summary.read)
+            if bulk is not None:
+                invalid, bulk_valid = resolve_staged_items(ws, book)
+                add_rejects(invalid)
         except SettlescopeError:
             raise
         except (ValueError, KeyError, TypeError, IndexError, pa.ArrowException, OverflowError) as e:
@@ -238,13 +245,24 @@ def import_file(
             ) from e
         flush_rejects()
         with ws.transaction(run_id):
+            if bulk is not None:
+                new = merge_staged_items(ws, ctx)
+                summary.loaded += new
+                summary.duplicates += bulk_valid - new
+                if bulk_valid:
+                    summary.by_table["items"] = bulk_valid
             for table in ("items", "audience", "audience_breakdown"):
                 new, staged = ws.merge_staged(table)
                 summary.loaded += new
                 summary.duplicates += staged - new
                 if staged:
                     summary.by_table[table] = staged
-            staged_edges = derive_edges(ws, run_id, ctx)
+            edges = derived_edges(ws, run_id, ctx)
+            if ws.engine == "duckdb" and not ws.is_staged("interactions"):
+                # Nothing else to merge them with: the new edges go straight in.
+                staged_edges = ws.insert_new("interactions", edges)
+            else:
+                staged_edges = ws.stage_expr("interactions", edges, primary=False)
             new, staged = ws.merge_staged("interactions")
             summary.loaded += new
             summary.duplicates += staged - new
@@ -283,8 +301,8 @@ def import_file(
     return summary
 
 
-def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
-    """Reply, mention and share edges from the items this run loaded.
+def derived_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> ibis.Table:
+    """Reply, mention and share edges from the items this run loaded, each key once.
 
     A reply edge goes from the reply's author to the author of the item it answers, which may
     have come from an earlier import: that is why edges are derived in the store, after the
@@ -317,6 +335,8 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
     )
     ment = mine.filter(mine.mentions.length() > 0)
     ment = ment.mutate(target_key=ment.mentions.unnest())
+    # An item that mentions an account twice gives one edge (replies and shares are one
+    # per item already).
     mention_edges = ment.select(
         platform=ment.platform,
         kind=_lit("mention"),
@@ -326,7 +346,7 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
         container_key=ment.container_key,
         created_at=ment.created_at,
         partner_id=ment.partner_id,
-    )
+    ).distinct()
     edges = reply_edges.union(share_edges).union(mention_edges)
     edges = edges.filter(edges.source_key.notnull() & edges.target_key.notnull())
     edges = edges.mutate(
@@ -337,12 +357,10 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
         wave=_lit(str(ctx["wave"])),
         run_id=_lit(run_id),
     )
-    return ws.stage_expr("interactions", edges, primary=False)
+    return edges
 
 
-def _lit(v: object):  # type: ignore[no-untyped-def]
-    import ibis
-
+def _lit(v: object) -> ibis.Scalar:
     return ibis.literal(v)
 
 

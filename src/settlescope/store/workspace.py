@@ -334,6 +334,39 @@ class Workspace:
         self._seq += n
         return n
 
+    def create_scratch(self, name: str, columns: str) -> None:
+        """Create an empty temporary table for the run, dropped when staging ends (DuckDB).
+
+        Bulk importers write their raw rows into it (see :mod:`settlescope.importers.bulk`).
+        """
+        if not name.startswith("_stage_"):
+            raise WorkspaceError(f"a scratch table's name starts with _stage_, not '{name}'")
+        self.duck.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({columns})')
+        self._staged.add(name)
+
+    def is_staged(self, name: str) -> bool:
+        """Whether the run has staged rows for ``name``."""
+        return f"_stage_{name}" in self._staged
+
+    def insert_new(self, name: str, rows: str | ibis.Table) -> int:
+        """Insert the rows of a query whose key ``name`` does not hold yet; return how many.
+
+        For DuckDB, inside :meth:`transaction`: the rows go from the query to the table in
+        one statement, without a staging table. The query (SQL text or an Ibis expression
+        with the columns of ``name``) must give each key once.
+        """
+        if self.engine != "duckdb":
+            raise WorkspaceError("this operation needs the DuckDB engine")
+        if not isinstance(rows, str):
+            rows = ibis.to_sql(rows.select(TABLES[name].names), dialect="duckdb")
+        key, cols = KEYS[name], ", ".join(f'"{c}"' for c in TABLES[name].names)
+        self._touched.add(name)
+        (n,) = self.duck.execute(
+            f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM ({rows}) AS s '
+            f'ANTI JOIN "{name}" AS t ON t."{key}" = s."{key}"'
+        ).fetchone()  # type: ignore[misc]
+        return int(n)
+
     def merge_staged(self, name: str) -> tuple[int, int]:
         """Merge the staged rows of ``name`` into it, the first occurrence of a key winning.
 
