@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from settlescope.importers import generic
+from settlescope.study.setup import create_study, open_study
 
 from ..conftest import StudyFixture
 
@@ -150,3 +151,77 @@ def test_planted_file_imports_exactly(study: StudyFixture, tmp_path: Path, reade
     assert {k: v for k, v in after.items() if k != "import_runs"} == {
         k: v for k, v in before.items() if k != "import_runs"
     }
+
+
+# Values DuckDB's JSON reader and orjson read differently; the DuckDB reader must hand them
+# to the block parser's code, so both readers give the same rows and rejects.
+TRICKY = [
+    b'\xef\xbb\xbf{"platform":"x","platform_id":"1","created_at":"2026-01-01T00:00:00Z","text":"a BOM before me"}',
+    b'{"platform":"x","platform_id":12.0,"created_at":"2026-01-01T00:00:00Z","text":12.0}',
+    b'{"platform":"x","platform_id":1e20,"created_at":"2026-01-01T00:00:00Z","author":1.5e+3}',
+    b'{"platform":"x","platform_id":123456789012345678901234,"created_at":"2026-01-01T00:00:00Z"}',
+    b'{"platform":"x","platform_id":"12.0","created_at":"2026-01-01T00:00:00Z","text":"-1.0"}',
+    b'{"platform":"x","platform_id":"5","created_at":"2026-01-01T00:00:00Z","text":{"b":1.5,"a":[1,"\\u00e9"]}}',
+    b'{"platform":"x","platform_id":"6","created_at":"2026-01-01T00:00:00Z","mentions":[1,2.0,"bob",null]}',
+    b'{"platform":"x","platform_id":"7","created_at":"2026-01-01T00:00:00Z","hashtags":"#a, #b;#c"}',
+    b'{"platform":"x","platform_id":"8","created_at":"2026-01-01T00:00:00Z","extra":NaN}',
+    b'{"platform":"x","platform_id":"9","created_at":"2026-01-01T00:00:00Z",}',
+    b'{"platform":"x","platform_id":"10","created_at":"2026-01-01T00:00:00Z","views":nan}',
+    b'{"platform":"x","platform_id":"11","created_at":"2026-01-01T00:00:00Z","text":"tab\\t\\u0000 and \\"quotes\\""}',
+    b'{"platform":"x","platform_id":"12","created_at":"2026-01-01T00:00:00Z","views":"1,234"}\r',
+    b"\t ",
+    b'  {"platform":"x","platform_id":"13","created_at":"2026-01-01 00:00:00","reactions":true}',
+    b'{"platform":"x","platform_id":"14","created_at":1767225600000,"urls":["https://a.ca"]}',
+    b'{"platform":"x","platform_id":"15","created_at":"2026-01-01T00:00:00Z","text":"\\ud800"}',
+    b'{"platform":"x","platform_id":"12","created_at":"2026-01-01T00:00:00Z","text":"a copy"}',
+    b'{"platform":"X","platform_id":"16","created_at":"2026-01-01T00:00:00+05:30","kind":""}',
+    b'"just a string"',
+    b'{"platform":"x","platform_id":"17","created_at":"yesterday"}',
+]
+
+
+def _tables(study: StudyFixture) -> dict[str, list[tuple[object, ...]]]:
+    out = {}
+    for table, cols in (
+        ("items", "* EXCLUDE (run_id)"),
+        ("accounts", "* EXCLUDE (run_id)"),
+        ("interactions", "* EXCLUDE (run_id)"),
+        ("rejects", "locator, reason, message, raw"),
+    ):
+        out[table] = sorted(study.sql(f"SELECT {cols} FROM {table}"), key=repr)
+    return out
+
+
+def test_both_readers_agree_on_tricky_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    f = tmp_path / "tricky.ndjson"
+    f.write_bytes(b"\n".join(TRICKY) + b"\n")
+    key = tmp_path / "keys" / "study.key"
+    monkeypatch.setenv("SETTLESCOPE_KEY_FILE", str(key))
+    results = []
+    for fast in (True, False):
+        monkeypatch.setattr(generic, "FAST_PATH", fast)
+        d = tmp_path / f"study-{fast}"
+        create_study(d, name="t", key_file=key)
+        study = StudyFixture(d, open_study(d))
+        s = study.import_(f)
+        results.append(((s.read, s.loaded, s.duplicates, s.rejected), _tables(study)))
+    assert results[0] == results[1]
+    # 21 lines, one blank: 20 records. Rejected: the two NaN lines, the trailing comma, the
+    # lone surrogate, the string and the bad time. Id 12 comes three times (12.0, "12", "12").
+    assert results[0][0] == (20, 12, 2, 6)
+    # An integer beyond 64 bits is read as a float, as orjson reads it.
+    items = {r[2]: r for r in results[0][1]["items"]}  # by platform_id
+    assert set(items) == {
+        "1", "12", "100000000000000000000", str(int(float(123456789012345678901234))), "12.0", "5",
+        "6", "7", "11", "13", "14", "16",
+    }  # fmt: skip
+    assert items["12"][10] == "12"  # the number 12.0 as text, as orjson reads it
+    assert items["12.0"][10] == "-1.0"  # a string stays as written
+    assert items["5"][10] == '{"b":1.5,"a":[1,"é"]}'
+    assert items["7"][13] == ["#a", "#b", "#c"]  # a list given as text is split
+    assert items["11"][10] == 'tab\t\x00 and "quotes"'
+    assert items["16"][1] == "x" and items["16"][6] == "post"
+    assert items["16"][5] == dt.datetime(2025, 12, 31, 18, 30, tzinfo=dt.UTC)
+    assert items["14"][5] == dt.datetime(2026, 1, 1, 0, 0, tzinfo=dt.UTC)

@@ -26,6 +26,8 @@ RAW_STAGE = "_stage_raw_items"
 """The scratch table an importer stages raw items in (dropped with the run's staging)."""
 REFMAP = "_stage_account_refs"
 """The scratch table of account references and their keys."""
+COPIES = "_stage_item_copies"
+MENTIONS = "_stage_mention_keys"
 
 # Columns the scratch table adds to the raw item columns: the record's line in the file (its
 # order: the first line of an id wins), its text (kept for rows that may be rejected), and
@@ -61,8 +63,10 @@ def resolve_staged_items(ws: Workspace, book: AccountBook) -> tuple[list[Reject]
     """Reject the staged raw items that lack a required field; resolve the others' accounts.
 
     Returns the rejects (located by line, with their text) and the number of valid rows.
-    The accounts the valid rows name are staged, and their keys kept in a scratch table
-    for :func:`merge_staged_items`. Runs before the import's transaction.
+    The accounts the valid rows name are staged; their keys, the mentions' keys and the ids
+    found on several lines are kept in scratch tables for :func:`merge_staged_items`. Runs
+    before the import's transaction, each step in a statement of its own, so that DuckDB
+    can spill to disk between them and memory stays flat.
     """
     con = ws.duck
     rejects = _invalid_rows(con)
@@ -71,15 +75,45 @@ def resolve_staged_items(ws: Workspace, book: AccountBook) -> tuple[list[Reject]
     ).fetchone()  # type: ignore[misc]
     refmap, accounts = book.resolve(_references(con))
     ws.stage("accounts", accounts, primary=False)
+    del accounts
     ws.create_scratch(
-        REFMAP, "platform VARCHAR, ref VARCHAR, kind VARCHAR, account_key VARCHAR, org_id VARCHAR"
+        REFMAP,
+        "platform VARCHAR, ref VARCHAR, kind VARCHAR, role INTEGER, account_key VARCHAR, "
+        "org_id VARCHAR",
     )
     con.register("_refmap_rows", refmap)
     try:
-        # One row per reference and kind (the references came once per role).
-        con.execute(f"INSERT INTO {REFMAP} SELECT DISTINCT * FROM _refmap_rows")
+        con.execute(f"INSERT INTO {REFMAP} SELECT * FROM _refmap_rows")
     finally:
         con.unregister("_refmap_rows")
+    del refmap
+    key = "platform || ':' || platform_id"
+    ws.create_scratch(COPIES, "item_key VARCHAR, first BIGINT")
+    con.execute(
+        f"""
+        INSERT INTO {COPIES}
+        WITH hashed AS (  -- ids that may be on several lines (grouping hashes is quicker)
+            SELECT hash({key}) AS h FROM {RAW_STAGE} WHERE NOT ({invalid_sql()})
+            GROUP BY h HAVING count(*) > 1
+        )
+        SELECT {key} AS item_key, min(_seq) AS first FROM {RAW_STAGE}
+        WHERE NOT ({invalid_sql()}) AND hash({key}) IN (SELECT h FROM hashed)
+        GROUP BY ALL HAVING count(*) > 1
+        """
+    )
+    ws.create_scratch(MENTIONS, "_seq BIGINT, keys VARCHAR[]")
+    con.execute(
+        f"""
+        INSERT INTO {MENTIONS}
+        SELECT u._seq, list(k.account_key ORDER BY u.pos)
+        FROM (SELECT _seq, platform, unnest(mentions) AS ref,
+                     generate_subscripts(mentions, 1) AS pos
+              FROM {RAW_STAGE} WHERE len(mentions) > 0 AND NOT ({invalid_sql()})) u
+        LEFT JOIN (SELECT * FROM {REFMAP} WHERE role = 3) k
+               ON k.platform = u.platform AND k.ref = u.ref
+        GROUP BY u._seq
+        """
+    )
     return rejects, int(valid)
 
 
@@ -110,23 +144,24 @@ def _invalid_rows(con: duckdb.DuckDBPyConnection) -> list[Reject]:
 def _references(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """Every distinct account reference of the valid rows, once per role (see resolve)."""
     valid = f"FROM {RAW_STAGE} WHERE NOT ({invalid_sql()})"
-    return con.execute(
-        f"""
-        SELECT platform, author AS ref, COALESCE(author_kind, 'person') AS kind,
-               arg_min_null(author_name, _seq) AS name, 0 AS role, min(_seq) AS first
-        {valid} AND author IS NOT NULL GROUP BY ALL
-        UNION ALL
-        SELECT platform, container, COALESCE(container_kind, 'group'), NULL, 1, min(_seq)
-        {valid} AND container IS NOT NULL GROUP BY ALL
-        UNION ALL
-        SELECT platform, shared_from, 'person', NULL, 2, min(_seq)
-        {valid} AND shared_from IS NOT NULL GROUP BY ALL
-        UNION ALL
-        SELECT platform, ref, 'person', NULL, 3, min(_seq)
-        FROM (SELECT platform, unnest(mentions) AS ref, _seq {valid} AND len(mentions) > 0)
-        WHERE ref IS NOT NULL GROUP BY ALL
-        """
-    ).fetch_arrow_table()
+    queries = (
+        f"""SELECT platform, author AS ref, COALESCE(author_kind, 'person') AS kind,
+                   arg_min_null(author_name, _seq) AS name, 0 AS role, min(_seq) AS first
+            {valid} AND author IS NOT NULL GROUP BY ALL""",
+        f"""SELECT platform, container AS ref, COALESCE(container_kind, 'group') AS kind,
+                   NULL::VARCHAR AS name, 1 AS role, min(_seq) AS first
+            {valid} AND container IS NOT NULL GROUP BY ALL""",
+        f"""SELECT platform, shared_from AS ref, 'person' AS kind, NULL::VARCHAR AS name,
+                   2 AS role, min(_seq) AS first
+            {valid} AND shared_from IS NOT NULL GROUP BY ALL""",
+        f"""SELECT platform, ref, 'person' AS kind, NULL::VARCHAR AS name, 3 AS role,
+                   min(_seq) AS first
+            FROM (SELECT platform, unnest(mentions) AS ref, _seq {valid} AND len(mentions) > 0)
+            WHERE ref IS NOT NULL GROUP BY ALL""",
+    )
+    # One query per role: DuckDB 1.4 can stall for good on a UNION ALL of three or more
+    # grouped scans like these when it runs on fewer than four threads.
+    return pa.concat_tables([con.execute(q).fetch_arrow_table() for q in queries])
 
 
 def _canonical_sql(ctx: dict[str, Any]) -> str:
@@ -134,31 +169,15 @@ def _canonical_sql(ctx: dict[str, Any]) -> str:
     partner = ctx.get("partner_id")
     partner_sql = _literal(partner) if partner else "COALESCE(c.org_id, a.org_id)"
 
-    def ref(alias: str, col: str, kind: str) -> str:
+    def ref(alias: str, role: int, col: str, kind: str) -> str:
         return (
-            f"LEFT JOIN {REFMAP} {alias} ON {alias}.platform = r.platform "
+            f"LEFT JOIN (SELECT platform, ref, kind, account_key, org_id FROM {REFMAP} "
+            f"WHERE role = {role}) {alias} ON {alias}.platform = r.platform "
             f"AND {alias}.ref = r.{col} AND {alias}.kind = {kind}"
         )
 
     key = "r.platform || ':' || r.platform_id"
     return f"""
-    WITH hashed AS (  -- ids that may be on more than one valid line (a hash is quicker)
-        SELECT hash({key}) AS h FROM {RAW_STAGE} r WHERE NOT ({invalid_sql("r")})
-        GROUP BY h HAVING count(*) > 1
-    ),
-    copies AS (  -- ids on more than one valid line, and their first line
-        SELECT {key} AS item_key, min(_seq) AS first FROM {RAW_STAGE} r
-        WHERE NOT ({invalid_sql("r")}) AND hash({key}) IN (SELECT h FROM hashed)
-        GROUP BY ALL HAVING count(*) > 1
-    ),
-    m AS (  -- mentioned accounts' keys, in the order of the list
-        SELECT u._seq, list(k.account_key ORDER BY u.pos) AS keys
-        FROM (SELECT _seq, platform, unnest(mentions) AS ref,
-                     generate_subscripts(mentions, 1) AS pos
-              FROM {RAW_STAGE} WHERE len(mentions) > 0) u
-        LEFT JOIN {REFMAP} k ON k.platform = u.platform AND k.ref = u.ref AND k.kind = 'person'
-        GROUP BY u._seq
-    )
     SELECT
         {key} AS item_key,
         r.platform,
@@ -184,11 +203,11 @@ def _canonical_sql(ctx: dict[str, Any]) -> str:
         {_literal(ctx["wave"])} AS wave,
         {_literal(ctx["run_id"])} AS run_id
     FROM {RAW_STAGE} r
-    {ref("a", "author", "COALESCE(r.author_kind, 'person')")}
-    {ref("c", "container", "COALESCE(r.container_kind, 'group')")}
-    {ref("s", "shared_from", "'person'")}
-    LEFT JOIN m ON m._seq = r._seq
-    LEFT JOIN copies ON copies.item_key = {key}
+    {ref("a", 0, "author", "COALESCE(r.author_kind, 'person')")}
+    {ref("c", 1, "container", "COALESCE(r.container_kind, 'group')")}
+    {ref("s", 2, "shared_from", "'person'")}
+    LEFT JOIN {MENTIONS} m ON m._seq = r._seq
+    LEFT JOIN {COPIES} copies ON copies.item_key = {key}
     WHERE NOT ({invalid_sql("r")}) AND (copies.first IS NULL OR copies.first = r._seq)
     """
 

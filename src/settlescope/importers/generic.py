@@ -295,6 +295,33 @@ def _blocks(source: Source, size: int | None = None) -> Iterator[tuple[bytes, in
             yield rest, line, done
 
 
+def _views(source: Source, size: int) -> Iterator[tuple[memoryview, int]]:
+    """Yield (block, bytes done), each block ending at a newline, without copying.
+
+    Each block is a view of a buffer of its own, read into directly, so that the Arrow
+    arrays made from it can outlive the next read.
+    """
+    rest = b""
+    done = 0
+    with source.open_binary() as fh:
+        while True:
+            buf = bytearray(len(rest) + size)
+            buf[: len(rest)] = rest
+            n = fh.readinto(memoryview(buf)[len(rest) :])
+            end = len(rest) + n
+            if n == 0:
+                if rest:
+                    yield memoryview(rest), done + len(rest)
+                return
+            cut = buf.rfind(b"\n", 0, end)
+            if cut < 0:  # a line longer than the block: read on
+                rest = bytes(buf[:end])
+                continue
+            rest = bytes(buf[cut + 1 : end])
+            done += cut + 1
+            yield memoryview(buf)[: cut + 1], done
+
+
 def _decode_block(source: Source, block: bytes, first_line: int) -> bytes:
     enc = source.encoding.lower().replace("_", "-")
     try:
@@ -526,15 +553,41 @@ FAST_PATH = True
 FAST_BLOCK_BYTES = 16 << 20
 _LINES = "_ndjson_lines"
 _LINE_SCHEMA = pa.schema([("ln", pa.int64()), ("line", pa.string())])
+_RECHECK = "_stage_ndjson_recheck"
+_RECHECK_SLICE = 20_000
 
-# A scalar as DuckDB gives it as text, when the source may hold something the block parser
-# reads otherwise: a fraction or exponent (12.0 is "12" there), an integer beyond 64 bits,
-# NaN or infinity, an object or an array (written back by orjson there). Such records, and
-# the few lines below, are re-read by the block parser's own code.
-_ODD_SCALAR = (
-    r"(?s)-?[0-9]+(\.[0-9]+)?[eE][-+]?[0-9]+|-?[0-9]+\.[0-9]+|-?[0-9]{20,}"
-    r"|(?i:[-+]?(nan|inf|infinity))|[\[{].*"
-)
+
+def _odd_scalar(x: str, number_like: bool) -> str:
+    """SQL: the text DuckDB gives for scalar ``x`` may differ from the block parser's.
+
+    The block parser writes an integral number read as a fraction (``12.0``, ``1e+20``) as
+    an integer and an integer beyond 64 bits as orjson reads it (a fraction); it writes an
+    object or array back with orjson; it rejects NaN and infinity, which DuckDB's reader
+    accepts in any case. DuckDB gives these as its own text. Records with such a value (or
+    a string that looks like one) are re-read in Python. ``number_like`` fields (counts,
+    times) read ``12.0`` and ``12`` alike and skip those checks. Cheap tests on the first
+    character come first (no IN lists: DuckDB plans those as joins), as most values are
+    plain strings.
+    """
+    first = f"ord({x})"
+    not_finite = (
+        f"CASE WHEN strlen({x}) <= 9 AND ({first} = 43 OR {first} = 45 OR {first} = 73 "
+        f"OR {first} = 78 OR {first} = 105 OR {first} = 110) "
+        f"THEN regexp_full_match({x}, '(?i)[-+]?(nan|inf|infinity)') ELSE false END"
+    )
+    if number_like:
+        return f"({not_finite})"
+    # A number as DuckDB writes it: 12.0, 1e+20, or 20 digits and more.
+    number = (
+        f"((ends_with({x}, '.0') OR contains({x}, 'e+')) AND NOT contains({x}, ' ') "
+        f"OR CASE WHEN strlen({x}) >= 20 THEN regexp_full_match({x}, '-?[0-9]+') END)"
+    )
+    return (
+        f"(CASE WHEN {first} BETWEEN 45 AND 57 THEN {number} OR ({not_finite}) "
+        f"WHEN {first} = 91 OR {first} = 123 THEN true ELSE {not_finite} END)"
+    )
+
+
 # A list of strings as DuckDB writes it back (compact JSON).
 _STRING_LIST = r'\["([^"\\]|\\.)*"(,"([^"\\]|\\.)*")*\]'
 # Lines DuckDB's JSON reader accepts and orjson refuses: NaN and Infinity, trailing commas.
@@ -570,7 +623,7 @@ class _DuckNdjson:
     Python splits each block into lines (numbered, with their text), exactly as the block
     parser does; DuckDB parses and converts them with the block parser's SQL into the raw
     staging table. Records DuckDB would read differently from the block parser (see
-    ``_ODD_SCALAR`` and ``_LENIENT``) and lines it cannot parse are re-read in Python with the
+    ``_odd_scalar`` and ``_LENIENT``) and lines it cannot parse are re-read in Python with the
     block parser's code, so the rows and rejects are the same whichever reader ran.
     """
 
@@ -598,8 +651,7 @@ class _DuckNdjson:
                 odd.append(f"({j} <> '[]' AND NOT regexp_full_match({j}, '{_STRING_LIST}'))")
             else:
                 values[f] = j
-                if f not in INT_FIELDS and f != "created_at":  # both read these alike
-                    odd.append(f"regexp_full_match({j}, '{_ODD_SCALAR}')")
+                odd.append(_odd_scalar(j, f in INT_FIELDS or f == "created_at"))
         sel = self.conv.select(values)
         converted = ", ".join(
             f"{sel[c]} AS {c}" if c in sel else f"NULL AS {c}" for c in RAW_ITEM_COLUMNS
@@ -634,15 +686,19 @@ class _DuckNdjson:
         failed: list[BaseException] = []
 
         def blocks() -> Iterator[pa.RecordBatch]:
+            first_line = 1
             try:
-                for block, first_line, done in _blocks(self.source, FAST_BLOCK_BYTES):
+                for block, done in _views(self.source, FAST_BLOCK_BYTES):
                     if not utf8:
-                        block = _decode_block(self.source, block, first_line)
-                    elif first_line == 1:
-                        block = block.removeprefix(b"\xef\xbb\xbf")
+                        block = memoryview(_decode_block(self.source, bytes(block), first_line))
+                    elif first_line == 1 and block[:3] == b"\xef\xbb\xbf":
+                        block = block[3:]
                     lines = self._lines(block, first_line)
+                    first_line += lines.num_rows
                     events.put((lines.num_rows, done))
-                    yield from lines.to_batches(max_chunksize=16384)
+                    # Batches of one DuckDB vector: with larger ones DuckDB holds on to far
+                    # more memory than its limit while it inserts (600 MB more at 16k rows).
+                    yield from lines.to_batches(max_chunksize=2048)
             except BaseException as e:  # DuckDB would only see its message
                 failed.append(e)
                 raise
@@ -675,13 +731,10 @@ class _DuckNdjson:
             worker.join()
         if failed:
             raise failed[0]
-        recheck = con.execute(
-            f"SELECT _seq, _raw FROM {RAW_STAGE} WHERE _recheck ORDER BY _seq"
-        ).fetchall()
-        staged, rejects = self._reread(recheck, result[0])
+        staged, rejects = self._reread(result[0])
         yield Batch(staged=staged - lines_seen, rejects=rejects, bytes_done=self.source.size)
 
-    def _lines(self, block: bytes, first_line: int) -> pa.Table:
+    def _lines(self, block: memoryview, first_line: int) -> pa.Table:
         """The block's lines (each with its newline) and their numbers, without copying."""
         ends = np.flatnonzero(np.frombuffer(block, np.uint8) == 10)
         offsets = np.concatenate(([0], ends + 1)).astype(np.int32)
@@ -692,18 +745,40 @@ class _DuckNdjson:
         try:
             text.validate(full=True)
         except pa.ArrowInvalid:
-            _decode_block(self.source, block, first_line)  # names the line and the encoding
+            _decode_block(self.source, bytes(block), first_line)  # names the line and encoding
             raise
         ln = pa.array(np.arange(first_line, first_line + n, dtype=np.int64))
         return pa.table({"ln": ln, "line": text}, schema=_LINE_SCHEMA)
 
-    def _reread(self, recheck: list[tuple[int, str]], staged: int) -> tuple[int, list[Reject]]:
-        """Re-read the records DuckDB flagged with the block parser's code; replace them."""
-        if not recheck:
-            return staged, []
+    def _reread(self, staged: int) -> tuple[int, list[Reject]]:
+        """Re-read the records DuckDB flagged with the block parser's code; replace them.
+
+        Returns the number of records staged and the rejects. The flagged lines are moved
+        to a scratch table and read back a slice at a time, so memory stays flat however
+        many there are.
+        """
         con = self.ws.duck
+        (flagged,) = con.execute(f"SELECT count(*) FROM {RAW_STAGE} WHERE _recheck").fetchone()  # type: ignore[misc]
+        if not flagged:
+            return staged, []
+        self.ws.create_scratch(_RECHECK, "_seq BIGINT, _raw VARCHAR")
+        con.execute(f"INSERT INTO {_RECHECK} SELECT _seq, _raw FROM {RAW_STAGE} WHERE _recheck")
         con.execute(f"DELETE FROM {RAW_STAGE} WHERE _recheck")
-        staged -= len(recheck)
+        staged -= flagged
+        rejects: list[Reject] = []
+        for start in range(0, flagged, _RECHECK_SLICE):
+            rows = con.execute(
+                f"SELECT _seq, _raw FROM {_RECHECK} WHERE rowid >= ? AND rowid < ?",
+                [start, start + _RECHECK_SLICE],
+            ).fetchall()
+            n, bad = self._stage_reread(rows)
+            staged += n
+            rejects += bad
+        return staged, rejects
+
+    def _stage_reread(self, recheck: list[tuple[int, str]]) -> tuple[int, list[Reject]]:
+        """Stage flagged records read by the block parser's code; return count and rejects."""
+        con = self.ws.duck
         records, numbers, rejects = _parse_numbered((n, raw.encode()) for n, raw in recheck)
         if records:
             wanted = set(self.m.columns.values())
@@ -725,8 +800,7 @@ class _DuckNdjson:
                 )
             finally:
                 con.unregister("_ndjson_reread")
-            staged += len(records)
-        return staged, rejects
+        return len(records), rejects
 
 
 @importer(

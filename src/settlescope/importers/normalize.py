@@ -130,8 +130,8 @@ class AccountBook:
         :meth:`key` in the order the block path meets them in a batch (by role, then place),
         so that their rows are the ones it stages.
 
-        Returns the reference map (``platform``, ``ref``, ``kind``, ``account_key``,
-        ``org_id``: one row per distinct reference and kind) and the accounts' rows.
+        Returns the reference map (the references, each with its ``account_key`` and
+        ``org_id``) and the accounts' rows.
         """
         n = refs.num_rows
         plat, ref, kind = (refs.column(c).combine_chunks() for c in ("platform", "ref", "kind"))
@@ -148,18 +148,10 @@ class AccountBook:
         keys = pa.nulls(n, pa.string())
         accounts = []
         if pseud is not None and pc.any(person).as_py():
-            by_platform: dict[str, list[str]] = {}
-            for p, who in pc.split_pattern(
-                pc.unique(combo.filter(person)), SEP, max_splits=1
-            ).to_pylist():
-                by_platform.setdefault(p, []).append(who)
-            person_keys: list[str] = []
-            for p, who in by_platform.items():
-                handles = pseud.many(p, who)
-                person_keys += [f"{p}:{h}" for h in handles]
-                accounts.append(_people(p, person_keys[-len(handles) :], handles, self.run_id))
-            order = pa.array([f"{p}{SEP}{w}" for p, ws in by_platform.items() for w in ws])
-            keys = pc.take(pa.array(person_keys, pa.string()), pc.index_in(combo, order))
+            people = pc.unique(combo.filter(person))
+            people_keys, people_rows = _pseudonymised(pseud, people, self.run_id)
+            keys = pc.take(people_keys, pc.index_in(combo, value_set=people))
+            accounts.append(people_rows)
         others = refs.filter(pc.invert(person))
         if others.num_rows:
             # In the order the block path meets them: by role, then by first appearance.
@@ -177,8 +169,8 @@ class AccountBook:
             keys = pc.if_else(person, keys, looked_up)
         accounts.insert(0, self.take_new())
         refmap = pa.table(
-            {"platform": plat, "ref": ref, "kind": kind, "account_key": keys,
-             "org_id": self.orgs_of(keys)}
+            {"platform": plat, "ref": ref, "kind": kind, "role": refs.column("role"),
+             "account_key": keys, "org_id": self.orgs_of(keys)}
         )  # fmt: skip
         return refmap, pa.concat_tables(accounts)
 
@@ -235,15 +227,33 @@ def _norms(refs: pa.Array) -> pa.Array:
     return pc.replace_with_mask(out, wide, pa.array(fixed, pa.string()))
 
 
-def _people(platform: str, keys: list[str], handles: list[str], run_id: str) -> pa.Table:
-    """Account rows of pseudonymised people (as :meth:`AccountBook.key` makes them)."""
-    n = len(keys)
-    return pa.table(
+def _pseudonymised(
+    pseud: Pseudonymiser, people: pa.Array, run_id: str
+) -> tuple[pa.Array, pa.Table]:
+    """Keys and account rows of distinct people given as ``platform SEP identity``.
+
+    The pseudonyms are computed a slice at a time, so that few Python strings live at once.
+    """
+    parts = pc.split_pattern(people, SEP, max_splits=1)
+    platform, who = pc.list_element(parts, 0), pc.list_element(parts, 1)
+    order, handles = [], []
+    for p in pc.unique(platform).to_pylist():
+        idx = pc.indices_nonzero(pc.equal(platform, p))
+        mine = pc.take(who, idx)
+        for start in range(0, len(mine), 65536):
+            chunk = mine.slice(start, 65536).to_pylist()
+            handles.append(pa.array(pseud.many(p, chunk), pa.string()))
+        order.append(idx)
+    # Back in the order of ``people``.
+    handle = pc.take(pa.concat_arrays(handles), pc.sort_indices(pa.concat_arrays(order)))
+    keys = pc.binary_join_element_wise(platform, handle, ":")
+    n = len(people)
+    rows = pa.table(
         {
-            "account_key": pa.array(keys, pa.string()),
-            "platform": pa.array([platform] * n, pa.string()),
+            "account_key": keys,
+            "platform": platform,
             "platform_id": pa.nulls(n, pa.string()),
-            "handle": pa.array(handles, pa.string()),
+            "handle": handle,
             "display_name": pa.nulls(n, pa.string()),
             "kind": pa.array(["person"] * n, pa.string()),
             "org_id": pa.nulls(n, pa.string()),
@@ -252,6 +262,7 @@ def _people(platform: str, keys: list[str], handles: list[str], run_id: str) -> 
         },
         schema=TABLES["accounts"],
     )
+    return keys, rows
 
 
 def _map_refs(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -89,6 +90,32 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+class _Digest:
+    """The SHA-256 of a file, computed on a thread of its own from the moment it is made.
+
+    hashlib releases the interpreter's lock while it hashes, so the file is hashed on one
+    core while it is parsed on the others.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._result: list[str | BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._result.append(sha256_of(path))
+        except BaseException as e:  # re-raised by value()
+            self._result.append(e)
+
+    def value(self) -> str:
+        self._thread.join()
+        (result,) = self._result
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
 def resolve_format(path: Path, format_id: str) -> ImporterSpec:
     """The importer for ``path``; with a declared format, refuse a file that is not of it."""
     if format_id in ("auto", "", None):
@@ -139,22 +166,28 @@ def import_file(
     else:
         tz = ZoneInfo(options.time_zone or "UTC")
     source = Source(path=path, study=study, tz=tz, options=options, partner_id=partner_id)
-    digest = sha256_of(path)
-
     runs = ws.table("import_runs")
-    # Rejects of a file already imported are the same rows again: keep them once, so that a
-    # forced re-import of the same file changes nothing but the run log.
-    seen_before = bool(
-        runs.filter(
-            (runs.sha256 == digest)
-            & (runs.format_id == spec.id)
-            & (runs.importer_version == spec.version)
+    same_size = runs.filter((runs.size_bytes == path.stat().st_size) & (runs.format_id == spec.id))
+    hashing = _Digest(path)
+    if not same_size.count().to_pyarrow().as_py():
+        # No earlier import of a file this size: it cannot be the same file, so the hash
+        # is only needed for the run log and is computed while the file is read.
+        digest, seen_before = None, False
+    else:
+        digest = hashing.value()
+        # Rejects of a file already imported are the same rows again: keep them once, so
+        # that a forced re-import of the same file changes nothing but the run log.
+        seen_before = bool(
+            runs.filter(
+                (runs.sha256 == digest)
+                & (runs.format_id == spec.id)
+                & (runs.importer_version == spec.version)
+            )
+            .count()
+            .to_pyarrow()
+            .as_py()
         )
-        .count()
-        .to_pyarrow()
-        .as_py()
-    )
-    if not force:
+    if digest is not None and not force:
         prior = (
             runs.filter(
                 (runs.sha256 == digest)
@@ -203,10 +236,12 @@ def import_file(
             ws.stage("rejects", pa.Table.from_pylist(reject_rows, schema=TABLES["rejects"]))
             reject_rows.clear()
 
-    with ws.staging():
+    with ws.staging(), ws.import_memory():
         try:
             # A DuckDB workspace lets a bulk importer stage its raw rows itself.
             bulk = spec.bulk(source, ws) if spec.bulk and ws.engine == "duckdb" else None
+            if bulk is None:
+                ctx["sha256"] = hashing.value()  # parsers may key rows by the file's hash
             for batch in spec.parse(source) if bulk is None else bulk:
                 for table, rows in batch.aux.items():
                     t = to_table(rows, table)
@@ -244,6 +279,7 @@ def import_file(
                 "if it is, please report this with the file's first lines",
             ) from e
         flush_rejects()
+        ctx["sha256"] = digest = hashing.value()
         with ws.transaction(run_id):
             if bulk is not None:
                 new = merge_staged_items(ws, ctx)
@@ -310,8 +346,12 @@ def derived_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> ibis.Ta
     """
     items = ws.table("items")
     mine = items.filter(items.run_id == run_id)
-    parents = items.select(p_key="item_key", p_author="author_key")
-    replies = mine.filter(mine.parent_key.notnull()).join(parents, mine.parent_key == parents.p_key)
+    asking = mine.filter(mine.parent_key.notnull())
+    # Only the items answered (a semi-join first): joining every item as a parent would
+    # build a hash table of the whole table, which spills to disk on a large workspace.
+    answered = items.filter(items.item_key.isin(asking.parent_key))
+    parents = answered.select(p_key="item_key", p_author="author_key")
+    replies = asking.join(parents, asking.parent_key == parents.p_key)
     reply_edges = replies.select(
         platform=replies.platform,
         kind=_lit("reply"),

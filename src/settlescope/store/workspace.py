@@ -33,6 +33,13 @@ _SPARK_TYPES = {
     pa.list_(pa.string()): "ARRAY<STRING>",
 }
 
+# DuckDB's buffer pool, unless SETTLESCOPE_MEMORY_LIMIT says otherwise: for queries, and
+# less for bulk imports, whose readers and writers hold memory of their own beside the pool
+# (see Workspace.import_memory).
+MEMORY_ENV = "SETTLESCOPE_MEMORY_LIMIT"
+MEMORY_LIMIT = "400MB"
+IMPORT_MEMORY_LIMIT = "256MB"
+
 # Columns by which `status` breaks counts down, where a table has them.
 BREAKDOWNS = ("wave", "platform", "partner_id")
 
@@ -92,7 +99,12 @@ class Workspace:
                 hint="point --study at a folder made by `settlescope init`",
             ) from None
         # Bounded memory for big imports; DuckDB spills to a temp folder beside the file.
-        con.execute(f"SET memory_limit = '{os.environ.get('SETTLESCOPE_MEMORY_LIMIT', '400MB')}'")
+        con.execute(f"SET memory_limit = '{os.environ.get(MEMORY_ENV, MEMORY_LIMIT)}'")
+        # DuckDB's allocator keeps freed memory for reuse; a background thread hands it back
+        # to the system, which keeps the process's peak memory near the limit above.
+        con.execute("SET allocator_background_threads = true")
+        # The CLI shows its own progress; DuckDB's bar would print over it.
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = false")
         # Results must not depend on the machine's zone: times are UTC, and local calendars
         # (months, weekdays) are computed explicitly in the study's zone.
@@ -217,6 +229,24 @@ class Workspace:
             raise
         finally:
             self._in_tx = False
+
+    @contextlib.contextmanager
+    def import_memory(self) -> Iterator[None]:
+        """Run a bulk import with DuckDB's smaller import memory limit (DuckDB workspaces).
+
+        JSON parsing threads and table writers allocate beside DuckDB's buffer pool, so a
+        bulk import keeps the pool at :data:`IMPORT_MEMORY_LIMIT` to stay within about
+        1 GiB in all. A limit set with SETTLESCOPE_MEMORY_LIMIT is kept as it is.
+        """
+        if self.engine != "duckdb" or MEMORY_ENV in os.environ:
+            yield
+            return
+        self.duck.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                self.duck.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
 
     @contextlib.contextmanager
     def staging(self) -> Iterator[None]:
