@@ -35,9 +35,6 @@ MENTIONS = "_stage_mention_keys"
 STAGE_EXTRA = (("_seq", "BIGINT"), ("_raw", "VARCHAR"), ("_recheck", "BOOLEAN"))
 RAW_ITEM_COLUMNS = tuple(f.name for f in RAW["items"] if not f.name.startswith("_"))
 
-# Roles an account reference plays in an item, in the order the block path resolves them.
-_ROLES = ("author", "container", "shared_from", "mentions")
-
 
 def create_raw_stage(ws: Workspace) -> str:
     """Create the (empty) scratch table for raw items and return its name."""
@@ -70,9 +67,7 @@ def resolve_staged_items(ws: Workspace, book: AccountBook) -> tuple[list[Reject]
     """
     con = ws.duck
     rejects = _invalid_rows(con)
-    (valid,) = con.execute(
-        f"SELECT count(*) FROM {RAW_STAGE} WHERE NOT ({invalid_sql()})"
-    ).fetchone()  # type: ignore[misc]
+    (staged,) = con.execute(f"SELECT count(*) FROM {RAW_STAGE}").fetchone()  # type: ignore[misc]
     refmap, accounts = book.resolve(_references(con))
     ws.stage("accounts", accounts, primary=False)
     del accounts
@@ -114,7 +109,7 @@ def resolve_staged_items(ws: Workspace, book: AccountBook) -> tuple[list[Reject]
         GROUP BY u._seq
         """
     )
-    return rejects, int(valid)
+    return rejects, int(staged) - len(rejects)
 
 
 def merge_staged_items(ws: Workspace, ctx: dict[str, Any]) -> int:
@@ -123,7 +118,13 @@ def merge_staged_items(ws: Workspace, ctx: dict[str, Any]) -> int:
     As :meth:`Workspace.merge_staged` does, the first line of an id wins over later copies in
     the file, and ids already in the workspace are left as they are.
     """
-    return ws.insert_new("items", _canonical_sql(ctx))
+    # Joins that would find nothing are left out: most files have no repeated ids, many no
+    # shared posts or mentions, and each join probes every row.
+    copies, mentions, shared = ws.duck.execute(
+        f"SELECT (SELECT count(*) FROM {COPIES}), (SELECT count(*) FROM {MENTIONS}), "
+        f"(SELECT count(*) FROM {REFMAP} WHERE role = 2)"
+    ).fetchone()  # type: ignore[misc]
+    return ws.insert_new("items", _canonical_sql(ctx, bool(copies), bool(mentions), bool(shared)))
 
 
 def _invalid_rows(con: duckdb.DuckDBPyConnection) -> list[Reject]:
@@ -164,8 +165,12 @@ def _references(con: duckdb.DuckDBPyConnection) -> pa.Table:
     return pa.concat_tables([con.execute(q).fetch_arrow_table() for q in queries])
 
 
-def _canonical_sql(ctx: dict[str, Any]) -> str:
-    """The canonical items of the valid staged rows, the first line of each id only."""
+def _canonical_sql(ctx: dict[str, Any], copies: bool, mentions: bool, shared: bool) -> str:
+    """The canonical items of the valid staged rows, the first line of each id only.
+
+    ``copies``, ``mentions`` and ``shared`` say whether the file has repeated ids, mentions
+    and shared-from accounts; without them their joins are left out.
+    """
     partner = ctx.get("partner_id")
     partner_sql = _literal(partner) if partner else "COALESCE(c.org_id, a.org_id)"
 
@@ -189,12 +194,13 @@ def _canonical_sql(ctx: dict[str, Any]) -> str:
         r.platform || ':' || r.parent_id AS parent_key,
         CASE WHEN r.thread_id IS NOT NULL THEN r.platform || ':' || r.thread_id
              WHEN r.parent_id IS NULL THEN {key} END AS root_key,
-        s.account_key AS shared_from_key,
+        {"s.account_key" if shared else "NULL::VARCHAR"} AS shared_from_key,
         r.text,
         r.language,
         r.urls,
         r.hashtags,
-        CASE WHEN len(r.mentions) > 0 THEN m.keys ELSE r.mentions END AS mentions,
+        {"CASE WHEN len(r.mentions) > 0 THEN m.keys ELSE r.mentions END" if mentions else "r.mentions"}
+            AS mentions,
         r.reactions,
         r.comments,
         r.shares,
@@ -205,10 +211,11 @@ def _canonical_sql(ctx: dict[str, Any]) -> str:
     FROM {RAW_STAGE} r
     {ref("a", 0, "author", "COALESCE(r.author_kind, 'person')")}
     {ref("c", 1, "container", "COALESCE(r.container_kind, 'group')")}
-    {ref("s", 2, "shared_from", "'person'")}
-    LEFT JOIN {MENTIONS} m ON m._seq = r._seq
-    LEFT JOIN {COPIES} copies ON copies.item_key = {key}
-    WHERE NOT ({invalid_sql("r")}) AND (copies.first IS NULL OR copies.first = r._seq)
+    {ref("s", 2, "shared_from", "'person'") if shared else ""}
+    {f"LEFT JOIN {MENTIONS} m ON m._seq = r._seq" if mentions else ""}
+    {f"LEFT JOIN {COPIES} copies ON copies.item_key = {key}" if copies else ""}
+    WHERE NOT ({invalid_sql("r")})
+    {"AND (copies.first IS NULL OR copies.first = r._seq)" if copies else ""}
     """
 
 

@@ -271,14 +271,14 @@ def _as_list(col: pa.Array) -> pa.Array:
 # -- NDJSON --------------------------------------------------------------------------------
 
 
-def _blocks(source: Source, size: int | None = None) -> Iterator[tuple[bytes, int, int]]:
+def _blocks(source: Source) -> Iterator[tuple[bytes, int, int]]:
     """Yield (block, first line number, bytes done), each block ending at a newline."""
     line = 1
     done = 0
     rest = b""
     with source.open_binary() as fh:
         while True:
-            chunk = fh.read(size or BLOCK_BYTES)
+            chunk = fh.read(BLOCK_BYTES)
             if not chunk:
                 break
             chunk = rest + chunk
@@ -636,22 +636,26 @@ class _DuckNdjson:
         self.insert = self._insert_sql()
 
     def _insert_sql(self) -> str:
-        columns = dict.fromkeys(self.m.columns.values())
+        columns = list(dict.fromkeys(self.m.columns.values()))
         struct = orjson.dumps(
             {c: "JSON" if c in self.list_columns else "VARCHAR" for c in columns}
         ).decode()
+        # Each source column once, as a plain column (v0, v1, ...): the checks below read
+        # a value many times, and reading a struct's field each time costs more.
+        name = {c: f"v{i}" for i, c in enumerate(columns)}
+        unpacked = ", ".join('j."' + c.replace('"', '""') + f'" AS {name[c]}' for c in columns)
         values, odd = {}, [f"contains(line, '{s}')" for s in _LENIENT]
         for f, c in self.m.columns.items():
-            j = 'j."' + c.replace('"', '""') + '"'
+            v = name[c]
             if f in LIST_FIELDS:
                 values[f] = (
-                    f"CASE WHEN {j} IS NULL THEN NULL WHEN {j} = '[]' THEN []::VARCHAR[] "
-                    f"ELSE json_extract_string({j}, '$[*]') END"
+                    f"CASE WHEN {v} IS NULL THEN NULL WHEN {v} = '[]' THEN []::VARCHAR[] "
+                    f"ELSE json_extract_string({v}, '$[*]') END"
                 )
-                odd.append(f"({j} <> '[]' AND NOT regexp_full_match({j}, '{_STRING_LIST}'))")
+                odd.append(f"({v} <> '[]' AND NOT regexp_full_match({v}, '{_STRING_LIST}'))")
             else:
-                values[f] = j
-                odd.append(_odd_scalar(j, f in INT_FIELDS or f == "created_at"))
+                values[f] = v
+                odd.append(_odd_scalar(v, f in INT_FIELDS or f == "created_at"))
         sel = self.conv.select(values)
         converted = ", ".join(
             f"{sel[c]} AS {c}" if c in sel else f"NULL AS {c}" for c in RAW_ITEM_COLUMNS
@@ -660,10 +664,11 @@ class _DuckNdjson:
             f"SELECT ln, line, try(json_transform(line, '{struct.replace(chr(39), chr(39) * 2)}'))"
             f" AS j FROM {_LINES}"
         )
-        recheck = "j IS NULL OR NOT starts_with(line, '{') OR " + " OR ".join(odd)
+        flat = f"SELECT ln, line, j IS NULL AS unparsed, {unpacked} FROM ({parsed})"
+        recheck = "unparsed OR NOT starts_with(line, '{') OR " + " OR ".join(odd)
         inner = (
             f"SELECT {converted}, ln AS _seq, line, coalesce({recheck}, false) AS _recheck "
-            f"FROM ({parsed})"
+            f"FROM ({flat})"
         )
         cols = ", ".join(RAW_ITEM_COLUMNS)
         return (
