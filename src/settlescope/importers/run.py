@@ -8,11 +8,12 @@ that fails or is killed leaves the workspace as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ import pyarrow as pa
 
 from settlescope.errors import FormatError, ImportRefused, SettlescopeError
 from settlescope.importers.base import (
+    Batch,
     ImporterSpec,
     ImportOptions,
     Reject,
@@ -88,6 +90,17 @@ def sha256_of(path: Path) -> str:
         while chunk := fh.read(1 << 22):
             h.update(chunk)
     return h.hexdigest()
+
+
+@contextlib.contextmanager
+def _closing(batches: Iterator[Batch]) -> Iterator[None]:
+    """Close a parser's batches (a generator) when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
 
 
 class _Digest:
@@ -242,28 +255,32 @@ def import_file(
             bulk = spec.bulk(source, ws) if spec.bulk and ws.engine == "duckdb" else None
             if bulk is None:
                 ctx["sha256"] = hashing.value()  # parsers may key rows by the file's hash
-            for batch in spec.parse(source) if bulk is None else bulk:
-                for table, rows in batch.aux.items():
-                    t = to_table(rows, table)
-                    if table == "accounts":
-                        canonical_accounts(t, book)
-                    elif t.num_rows:
-                        t, _ = split_invalid(table, t)
-                        ws.stage(table, canonical(table, t, book, ctx), primary=False)
-                for table, rows in batch.rows.items():
-                    t = to_table(rows, table)
-                    if t.num_rows == 0:
-                        continue
-                    t, bad = split_invalid(table, t)
-                    add_rejects(bad)
-                    summary.read += t.num_rows + len(bad)
-                    if t.num_rows:
-                        ws.stage(table, canonical(table, t, book, ctx))
-                add_rejects(batch.rejects)
-                summary.read += len(batch.rejects) + batch.staged
-                ws.stage("accounts", book.take_new(), primary=False)
-                if progress:
-                    progress(batch.bytes_done or 0, total, summary.read)
+            batches = spec.parse(source) if bulk is None else bulk
+            # Closing the batches first, however the loop ends, stops a bulk importer's
+            # worker before anything else uses the workspace's connection.
+            with _closing(batches):
+                for batch in batches:
+                    for table, rows in batch.aux.items():
+                        t = to_table(rows, table)
+                        if table == "accounts":
+                            canonical_accounts(t, book)
+                        elif t.num_rows:
+                            t, _ = split_invalid(table, t)
+                            ws.stage(table, canonical(table, t, book, ctx), primary=False)
+                    for table, rows in batch.rows.items():
+                        t = to_table(rows, table)
+                        if t.num_rows == 0:
+                            continue
+                        t, bad = split_invalid(table, t)
+                        add_rejects(bad)
+                        summary.read += t.num_rows + len(bad)
+                        if t.num_rows:
+                            ws.stage(table, canonical(table, t, book, ctx))
+                    add_rejects(batch.rejects)
+                    summary.read += len(batch.rejects) + batch.staged
+                    ws.stage("accounts", book.take_new(), primary=False)
+                    if progress:
+                        progress(batch.bytes_done or 0, total, summary.read)
             if bulk is not None:
                 invalid, bulk_valid = resolve_staged_items(ws, book)
                 add_rejects(invalid)
