@@ -550,7 +550,7 @@ def _ndjson_mapping(source: Source, default_table: str | None) -> ColumnMapping:
 
 FAST_PATH = True
 """Read NDJSON items with the workspace's DuckDB when it can (False: always the block parser)."""
-FAST_BLOCK_BYTES = 16 << 20
+FAST_BLOCK_BYTES = 8 << 20
 _LINES = "_ndjson_lines"
 _LINE_SCHEMA = pa.schema([("ln", pa.int64()), ("line", pa.string())])
 _RECHECK = "_stage_ndjson_recheck"
