@@ -16,8 +16,9 @@ from ..conftest import StudyFixture
 CHILD = r"""
 import sys
 from pathlib import Path
+import settlescope.importers.duckdb_ndjson as d
 import settlescope.importers.generic as g
-g.BLOCK_BYTES = g.FAST_BLOCK_BYTES = 64 * 1024  # many small batches: the kill lands mid-run
+g.BLOCK_BYTES = d.FAST_BLOCK_BYTES = 64 * 1024  # many small batches: the kill lands mid-run
 from settlescope.importers.run import import_file
 from settlescope.study.setup import open_study
 
@@ -82,10 +83,10 @@ def test_an_import_stopped_mid_file_leaves_the_workspace_usable(
 ) -> None:
     # Ctrl-C in the CLI arrives in the progress callback, while DuckDB's reader still runs
     # on its own thread: the reader must stop before the workspace is used again.
-    import settlescope.importers.generic as g
+    import settlescope.importers.duckdb_ndjson as d
     from settlescope.importers.run import import_file
 
-    monkeypatch.setattr(g, "FAST_BLOCK_BYTES", 64 * 1024)
+    monkeypatch.setattr(d, "FAST_BLOCK_BYTES", 64 * 1024)
     big = tmp_path / "big.ndjson"
     big.write_text(_lines(0, 50_000))
     before = study.counts()

@@ -219,7 +219,12 @@ def import_file(
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     summary = ImportSummary(str(path), spec.id, run_id)
     book = AccountBook(study, pseudonymiser, run_id)
-    ctx = {"wave": wave, "run_id": run_id, "partner_id": partner_id, "sha256": digest}
+    ctx: dict[str, object] = {
+        "wave": wave,
+        "run_id": run_id,
+        "partner_id": partner_id,
+        "sha256": digest,
+    }
     started = dt.datetime.now(dt.UTC)
     total = path.stat().st_size
     accounts_before = ws.count("accounts")
