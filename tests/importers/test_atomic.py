@@ -16,8 +16,9 @@ from ..conftest import StudyFixture
 CHILD = r"""
 import sys
 from pathlib import Path
+import settlescope.importers.duckdb_ndjson as d
 import settlescope.importers.generic as g
-g.BLOCK_BYTES = 64 * 1024          # many small batches, so the kill lands mid-run
+g.BLOCK_BYTES = d.FAST_BLOCK_BYTES = 64 * 1024  # many small batches: the kill lands mid-run
 from settlescope.importers.run import import_file
 from settlescope.study.setup import open_study
 
@@ -75,3 +76,35 @@ def test_kill_9_mid_import_leaves_the_workspace_as_before(
     # and the workspace still works: the same file imports completely afterwards
     s = study.import_(big)
     assert s.loaded == 400_000
+
+
+def test_an_import_stopped_mid_file_leaves_the_workspace_usable(
+    study: StudyFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Ctrl-C in the CLI arrives in the progress callback, while DuckDB's reader still runs
+    # on its own thread: the reader must stop before the workspace is used again.
+    import settlescope.importers.duckdb_ndjson as d
+    from settlescope.importers.run import import_file
+
+    monkeypatch.setattr(d, "FAST_BLOCK_BYTES", 64 * 1024)
+    big = tmp_path / "big.ndjson"
+    big.write_text(_lines(0, 50_000))
+    before = study.counts()
+    calls = []
+
+    def progress(done: int, total: int, rows: int) -> None:
+        calls.append(rows)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), study.ws() as ws:
+        import_file(
+            ws,
+            big,
+            wave="baseline",
+            study=study.opened.study,
+            pseudonymiser=study.opened.pseudonymiser(),
+            progress=progress,
+        )
+    assert study.counts() == before
+    assert study.import_(big).loaded == 50_000

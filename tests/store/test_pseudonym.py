@@ -28,6 +28,19 @@ def test_matches_a_hand_computed_hmac() -> None:
     assert Pseudonymiser(key)("whatsapp", "+1 613 555 0101") == "~" + expected
 
 
+@pytest.mark.parametrize("size", [16, 32, 64, 65, 200], ids=lambda n: f"{n}-byte-key")
+def test_one_and_many_match_the_standard_hmac(size: int) -> None:
+    # Keys longer than SHA-256's 64-byte block are hashed first (RFC 2104).
+    key = bytes((7 * i + 3) % 256 for i in range(size))
+    people = ["+1 613 555 0101", "Zoë", "", "@someone"]
+    expected = [
+        "~" + hmac.new(key, f"x\x1f{p}".encode(), hashlib.sha256).hexdigest()[:20] for p in people
+    ]
+    p = Pseudonymiser(key)
+    assert p.many("x", people) == expected
+    assert [p("x", who) for who in people] == expected
+
+
 def test_key_file_round_trip_and_errors(tmp_path: Path) -> None:
     create_key(tmp_path / "k")
     key = read_key(tmp_path / "k")

@@ -148,13 +148,16 @@ class Batch:
     """What a parser yields: primary rows per table, auxiliary rows, and rejects.
 
     ``rows`` are counted (read = loaded + duplicates + rejected); ``aux`` rows (accounts,
-    derived edges) support them and are merged silently.
+    derived edges) support them and are merged silently. A bulk importer (see
+    :class:`ImporterSpec`) yields no rows, only how many it ``staged``, and its rejects.
     """
 
     rows: dict[str, Rows] = field(default_factory=dict)
     aux: dict[str, Rows] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     bytes_done: int | None = None
+    staged: int = 0
+    """Records a bulk importer wrote straight into the workspace's raw staging table."""
 
 
 @dataclass
@@ -287,6 +290,10 @@ class ImporterSpec:
     parse: Callable[[Source], Iterator[Batch]]
     expect: str
     version: int = 1
+    bulk: Callable[[Source, Any], Iterator[Batch] | None] | None = None
+    """A faster reader for DuckDB workspaces: ``bulk(source, workspace)`` stages raw rows
+    in the workspace itself (see :mod:`settlescope.importers.bulk`) and yields batches that
+    count them, or returns None when the file needs ``parse``. Both give the same rows."""
 
 
 REGISTRY: dict[str, ImporterSpec] = {}
@@ -302,6 +309,7 @@ def importer(
     detect: Callable[[Sniff], float],
     expect: str,
     version: int = 1,
+    bulk: Callable[[Source, Any], Iterator[Batch] | None] | None = None,
 ) -> Callable[[Callable[[Source], Iterator[Batch]]], Callable[[Source], Iterator[Batch]]]:
     """Register ``parse`` as the importer ``id``.
 
@@ -322,6 +330,7 @@ def importer(
             parse=parse,
             expect=expect,
             version=version,
+            bulk=bulk,
         )
         return parse
 

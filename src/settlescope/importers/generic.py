@@ -8,7 +8,9 @@ are expected to carry the canonical names themselves.
 Files are streamed in blocks. NDJSON blocks are parsed by Arrow's C++ JSON reader; a block it
 cannot parse (a broken line, types that change) is re-read line by line so that only the bad
 lines become rejects. Values are converted (times, numbers) by a private in-memory DuckDB,
-vectorised, in the time zone of the study or partner for times without an offset.
+vectorised, in the time zone of the study or partner for times without an offset. In a DuckDB
+workspace, NDJSON files of items are read by the workspace's DuckDB instead, with the same
+conversions and the same results (:mod:`settlescope.importers.duckdb_ndjson`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import duckdb
@@ -36,6 +38,7 @@ from settlescope.importers.base import (
     importer,
     json_text,
 )
+from settlescope.store.workspace import Workspace
 from settlescope.study.model import ColumnMapping
 
 BLOCK_BYTES = 4 << 20
@@ -145,10 +148,16 @@ class Converter:
             mapping = mapping.model_copy(update={"platform": source.options.platform})
         self.m = mapping
         self.source = source
-        self.con = duckdb.connect(":memory:")
-        self.con.execute(f"SET TimeZone = '{source.tz.key}'")
-        self.con.execute("SET threads = 2")
-        self.con.execute("SET memory_limit = '128MB'")
+        self._con: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:  # opened on first use: the DuckDB reader may never need it
+            self._con = duckdb.connect(":memory:")
+            self._con.execute(f"SET TimeZone = '{self.source.tz.key}'")
+            self._con.execute("SET threads = 2")
+            self._con.execute("SET memory_limit = '128MB'")
+        return self._con
 
     def __call__(self, t: pa.Table, locators: pa.Array) -> pa.Table:
         cols: dict[str, pa.Array] = {}
@@ -159,33 +168,43 @@ class Converter:
             cols[field_name] = _as_list(col) if field_name in LIST_FIELDS else _as_string(col)
         cols["_locator"] = locators
         b = pa.table(cols)  # noqa: F841  (read by DuckDB by name)
-        sel = []
-        for f in mapping_fields(self.m):
-            if f not in cols:
-                if f == "platform":
-                    sel.append(f"'{self.m.platform}' AS platform")
-                elif f == "kind" and self.m.table == "interactions":
-                    sel.append(f"'{self.m.interaction_kind}' AS kind")
-                continue
-            q = f'"{f}"'
-            if f == "created_at":
-                sel.append(self._time_sql(q) + " AS created_at")
-            elif f in INT_FIELDS:
-                sel.append(f"TRY_CAST(TRY_CAST({q} AS DOUBLE) AS BIGINT) AS {f}")
-            elif f in FLOAT_FIELDS:
-                sel.append(f"TRY_CAST({q} AS DOUBLE) AS {f}")
-            elif f == "platform":
-                sel.append(f"COALESCE(NULLIF(lower({q}), ''), '{self.m.platform}') AS platform")
-            elif f in LIST_FIELDS:
-                sel.append(q)
-            else:
-                sel.append(f"NULLIF({q}, '') AS {f}")
-        sel.append('"_locator"')
-        out = self.con.execute(f"SELECT {', '.join(sel)} FROM b").fetch_arrow_table()
+        sel = self.select({f: f'"{f}"' for f in cols if f != "_locator"})
+        sql = ", ".join(f"{e} AS {f}" for f, e in sel.items())
+        out = self.con.execute(f'SELECT {sql}, "_locator" FROM b').fetch_arrow_table()
         i = out.schema.get_field_index("created_at")
         if i >= 0:
             out = out.set_column(i, "created_at", out.column(i).cast(pa.timestamp("us", tz="UTC")))
         return out
+
+    def select(self, values: dict[str, str]) -> dict[str, str]:
+        """The SQL that converts source values to raw canonical columns, by column.
+
+        ``values`` maps each field present in the source to an SQL expression of its text
+        (or, for list fields, of its list of texts); the same conversions serve the block
+        parser and the DuckDB reader, so both give the same rows.
+        """
+        sel = {}
+        for f in mapping_fields(self.m):
+            if f not in values:
+                if f == "platform":
+                    sel[f] = f"'{self.m.platform}'"
+                elif f == "kind" and self.m.table == "interactions":
+                    sel[f] = f"'{self.m.interaction_kind}'"
+                continue
+            q = values[f]
+            if f == "created_at":
+                sel[f] = self._time_sql(q)
+            elif f in INT_FIELDS:
+                sel[f] = f"TRY_CAST(TRY_CAST({q} AS DOUBLE) AS BIGINT)"
+            elif f in FLOAT_FIELDS:
+                sel[f] = f"TRY_CAST({q} AS DOUBLE)"
+            elif f == "platform":
+                sel[f] = f"COALESCE(NULLIF(lower({q}), ''), '{self.m.platform}')"
+            elif f in LIST_FIELDS:
+                sel[f] = q
+            else:
+                sel[f] = f"NULLIF({q}, '')"
+        return sel
 
     def _time_sql(self, q: str) -> str:
         fmt = self.m.timestamp_format
@@ -305,13 +324,19 @@ def _check_ndjson_tail(source: Source) -> None:
 def _parse_lines(
     block: bytes, first_line: int
 ) -> tuple[list[dict[str, Any]], list[int], list[Reject]]:
+    return _parse_numbered((first_line + i, raw) for i, raw in enumerate(block.split(b"\n")))
+
+
+def _parse_numbered(
+    lines: Iterable[tuple[int, bytes]],
+) -> tuple[list[dict[str, Any]], list[int], list[Reject]]:
+    """Parse numbered lines: the objects and their line numbers, and rejects (blanks skipped)."""
     good: list[dict[str, Any]] = []
-    lines: list[int] = []
+    numbers: list[int] = []
     rejects: list[Reject] = []
-    for i, raw in enumerate(block.split(b"\n")):
+    for n, raw in lines:
         if not raw.strip():
             continue
-        n = first_line + i
         try:
             obj = orjson.loads(raw)
         except orjson.JSONDecodeError as e:
@@ -335,8 +360,8 @@ def _parse_lines(
             )
             continue
         good.append(obj)
-        lines.append(n)
-    return good, lines, rejects
+        numbers.append(n)
+    return good, numbers, rejects
 
 
 def _raw_lines(block: bytes, lines: list[int], first_line: int) -> pa.Array:
@@ -350,8 +375,14 @@ def _nonblank_lines(block: bytes, first_line: int) -> list[int]:
     return [first_line + i for i, raw in enumerate(block.split(b"\n")) if raw.strip()]
 
 
-def _from_records(records: list[dict[str, Any]], columns: set[str]) -> pa.Table:
-    """Records with any value types → table of the mapped columns (strings / lists)."""
+def _from_records(
+    records: list[dict[str, Any]], columns: set[str], list_columns: frozenset[str] = frozenset()
+) -> pa.Table:
+    """Records with any value types → table of the mapped columns (strings / lists).
+
+    A value of a list column given as text (``"a, b"``) is split as a whole column of text
+    would be (see :func:`_as_list`), whatever the other records hold.
+    """
     out: dict[str, list[Any]] = {c: [] for c in columns}
     for r in records:
         for c in columns:
@@ -369,6 +400,11 @@ def _from_records(records: list[dict[str, Any]], columns: set[str]) -> pa.Table:
     arrays = {}
     for c, vals in out.items():
         if any(isinstance(v, list) for v in vals):
+            texts = [i for i, v in enumerate(vals) if isinstance(v, str)]
+            if c in list_columns and texts:
+                split = _as_list(pa.array([vals[i] for i in texts], pa.string())).to_pylist()
+                for i, parts in zip(texts, split, strict=True):
+                    vals[i] = parts
             arrays[c] = pa.array(
                 [v if isinstance(v, list) or v is None else [v] for v in vals],
                 pa.list_(pa.string()),
@@ -479,6 +515,37 @@ def _ndjson_mapping(source: Source, default_table: str | None) -> ColumnMapping:
     return _identity(table or "items")
 
 
+# -- NDJSON read by the workspace's DuckDB (bulk path, see duckdb_ndjson) -----------------
+
+FAST_PATH = True
+"""Read NDJSON items with the workspace's DuckDB when it can (False: always the block parser)."""
+
+
+def _bulk_ndjson(source: Source, ws: Workspace) -> Iterator[Batch] | None:
+    """Stage the file's raw items in the workspace's DuckDB, or None to use the block parser.
+
+    Items mapped by plain column names are read this way; interactions and dotted paths
+    (``user.id``) go through :func:`parse_generic_ndjson`.
+    """
+    if not FAST_PATH:
+        return None
+    _check_ndjson_tail(source)
+    mapping = _ndjson_mapping(source, None)
+    validate_mapping(mapping, source)
+    columns = mapping.columns
+    list_columns = {c for f, c in columns.items() if f in LIST_FIELDS}
+    scalar_columns = {c for f, c in columns.items() if f not in LIST_FIELDS}
+    if (
+        mapping.table != "items"
+        or any("." in c for c in columns.values())
+        or list_columns & scalar_columns
+    ):
+        return None
+    from settlescope.importers.duckdb_ndjson import DuckNdjson  # it builds on this module
+
+    return DuckNdjson(source, mapping, ws).batches()
+
+
 @importer(
     id="generic-ndjson",
     name="Generic mapped NDJSON",
@@ -488,6 +555,7 @@ def _ndjson_mapping(source: Source, default_table: str | None) -> ColumnMapping:
     extensions=(".ndjson", ".jsonl", ".json"),
     detect=_detect_ndjson,
     expect='one JSON object per line (NDJSON), for example {"platform_id": "1", "created_at": ...}',
+    bulk=_bulk_ndjson,
 )
 def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
     _check_ndjson_tail(source)
@@ -495,6 +563,7 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
     validate_mapping(mapping, source)
     conv = Converter(mapping, source)
     wanted = set(mapping.columns.values())
+    list_columns = frozenset(c for f, c in mapping.columns.items() if f in LIST_FIELDS)
     # Arrow's JSON reader turns ISO 8601 strings into zone-less timestamps, converting any
     # offset to UTC: "03:00-05:00" and "08:00" would then read alike, and the study's zone
     # would be applied to both. Text fields keep their source text, so they are read as
@@ -523,7 +592,7 @@ def parse_generic_ndjson(source: Source) -> Iterator[Batch]:
                 raise pa.ArrowInvalid("row count mismatch")
         except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
             records, lines, rejects = _parse_lines(block, first_line)
-            t = _from_records(records, wanted)
+            t = _from_records(records, wanted, list_columns)
         locs = pa.array([f"line {n}" for n in lines], pa.string())
         raw_table = conv(t, locs) if len(lines) else None
         if raw_table is not None:

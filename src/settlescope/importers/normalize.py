@@ -61,13 +61,7 @@ class AccountBook:
         if hit is not None:
             return hit
         norm = ref.lower().lstrip("@")
-        org = self.orgs.get((platform, norm))
-        if org is None and platform == "telegram":
-            # Telegram refers to peers as user<id>, channel<id> or chat<id>; a study lists
-            # the bare numeric id that Telegram shows in its apps.
-            m = _TELEGRAM_PEER.match(norm)
-            if m:
-                org = self.orgs.get((platform, m.group(1)))
+        org = self._org(platform, norm)
         if org is not None:
             org_id, acc = org
             key = f"{platform}:{acc.handle.lower().lstrip('@')}"
@@ -115,6 +109,81 @@ class AccountBook:
         self.seen[key] = row
         return key
 
+    def _org(self, platform: str, norm: str) -> tuple[str, Any] | None:
+        org = self.orgs.get((platform, norm))
+        if org is None and platform == "telegram":
+            # Telegram refers to peers as user<id>, channel<id> or chat<id>; a study lists
+            # the bare numeric id that Telegram shows in its apps.
+            m = _TELEGRAM_PEER.match(norm)
+            if m:
+                org = self.orgs.get((platform, m.group(1)))
+        return org
+
+    def resolve(self, refs: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """Resolve many references at once (bulk imports): their keys, and the new accounts.
+
+        ``refs`` has ``platform``, ``ref``, ``kind``, ``name``, ``role`` and ``first``: one
+        row per reference and role, with the name and place of its first appearance. Roles
+        are those of an item: author (0), container (1), shared-from account (2) and mention
+        (3), the last two without a kind. Private individuals, nearly all the references, are
+        hashed in one pass per platform; organizations and public accounts go through
+        :meth:`key` in the order the block path meets them in a batch (by role, then place),
+        so that their rows are the ones it stages.
+
+        Returns the reference map (the references, each with its ``account_key`` and
+        ``org_id``) and the accounts' rows.
+        """
+        n = refs.num_rows
+        plat, ref, kind = (refs.column(c).combine_chunks() for c in ("platform", "ref", "kind"))
+        combo = pc.binary_join_element_wise(plat, _norms(ref), SEP)
+        pseud = self.pseudonymise
+        person = pc.invert(
+            pc.or_(
+                pc.is_in(kind, pa.array(sorted(PUBLIC_KINDS))),
+                pc.is_in(combo, pa.array(sorted(self._org_norms()), pa.string())),
+            )
+        )
+        if pseud is None:
+            person = pa.array([False] * n)
+        keys = pa.nulls(n, pa.string())
+        accounts = []
+        if pseud is not None and pc.any(person).as_py():
+            people = pc.unique(combo.filter(person))
+            people_keys, people_rows = _pseudonymised(pseud, people, self.run_id)
+            keys = pc.take(people_keys, pc.index_in(combo, value_set=people))
+            accounts.append(people_rows)
+        others = refs.filter(pc.invert(person))
+        if others.num_rows:
+            # In the order the block path meets them: by role, then by first appearance.
+            others = others.sort_by([("role", "ascending"), ("first", "ascending")])
+            cols = [others.column(c).to_pylist() for c in ("platform", "ref", "kind", "name")]
+            found = {}
+            for p, r, k, nm, role in zip(*cols, others.column("role").to_pylist(), strict=True):
+                # Shared-from accounts and mentions have no kind: the book reads them as people.
+                found[(p, r, k)] = self.key(p, r, k if role < 2 else None, nm)
+            other_keys = pc.binary_join_element_wise(plat, ref, kind, SEP)
+            known = pa.array([SEP.join(k) for k in found], pa.string())
+            looked_up = pc.take(
+                pa.array(list(found.values()), pa.string()), pc.index_in(other_keys, known)
+            )
+            keys = pc.if_else(person, keys, looked_up)
+        accounts.insert(0, self.take_new())
+        refmap = pa.table(
+            {"platform": plat, "ref": ref, "kind": kind, "role": refs.column("role"),
+             "account_key": keys, "org_id": self.orgs_of(keys)}
+        )  # fmt: skip
+        return refmap, pa.concat_tables(accounts)
+
+    def _org_norms(self) -> set[str]:
+        """Every ``platform SEP norm`` that :meth:`_org` resolves to an organization."""
+        out = {f"{p}{SEP}{norm}" for p, norm in self.orgs}
+        for p, ident in list(self.orgs):
+            if p == "telegram" and re.fullmatch(r"-?\d+", ident):
+                for prefix in ("user", "channel", "chat"):
+                    # ``$`` in _TELEGRAM_PEER also matches before a final newline.
+                    out |= {f"{p}{SEP}{prefix}{ident}", f"{p}{SEP}{prefix}{ident}\n"}
+        return out
+
     def org_of(self, key: str) -> str | None:
         return self._org_by_key.get(key)
 
@@ -142,6 +211,58 @@ class AccountBook:
         rows = list(self.seen.values())
         self.seen = {}
         return pa.Table.from_pylist(rows, schema=TABLES["accounts"])
+
+
+def _norms(refs: pa.Array) -> pa.Array:
+    """``ref.lower().lstrip("@")`` for every reference, as :meth:`AccountBook.key` does.
+
+    Arrow lower-cases ASCII as Python does; other text is lower-cased by Python itself,
+    whose full case mapping differs from Arrow's for a few letters.
+    """
+    out = pc.utf8_ltrim(pc.ascii_lower(refs), "@")
+    wide = pc.invert(pc.fill_null(pc.string_is_ascii(refs), True))
+    if not pc.any(wide).as_py():
+        return out
+    fixed = [r.lower().lstrip("@") for r in refs.filter(wide).to_pylist()]
+    return pc.replace_with_mask(out, wide, pa.array(fixed, pa.string()))
+
+
+def _pseudonymised(
+    pseud: Pseudonymiser, people: pa.Array, run_id: str
+) -> tuple[pa.Array, pa.Table]:
+    """Keys and account rows of distinct people given as ``platform SEP identity``.
+
+    The pseudonyms are computed a slice at a time, so that few Python strings live at once.
+    """
+    parts = pc.split_pattern(people, SEP, max_splits=1)
+    platform, who = pc.list_element(parts, 0), pc.list_element(parts, 1)
+    order, handles = [], []
+    for p in pc.unique(platform).to_pylist():
+        idx = pc.indices_nonzero(pc.equal(platform, p))
+        mine = pc.take(who, idx)
+        for start in range(0, len(mine), 65536):
+            chunk = mine.slice(start, 65536).to_pylist()
+            handles.append(pa.array(pseud.many(p, chunk), pa.string()))
+        order.append(idx)
+    # Back in the order of ``people``.
+    handle = pc.take(pa.concat_arrays(handles), pc.sort_indices(pa.concat_arrays(order)))
+    keys = pc.binary_join_element_wise(platform, handle, ":")
+    n = len(people)
+    rows = pa.table(
+        {
+            "account_key": keys,
+            "platform": platform,
+            "platform_id": pa.nulls(n, pa.string()),
+            "handle": handle,
+            "display_name": pa.nulls(n, pa.string()),
+            "kind": pa.array(["person"] * n, pa.string()),
+            "org_id": pa.nulls(n, pa.string()),
+            "pseudonymised": pa.array([True] * n, pa.bool_()),
+            "run_id": pa.array([run_id] * n, pa.string()),
+        },
+        schema=TABLES["accounts"],
+    )
+    return keys, rows
 
 
 def _map_refs(

@@ -8,19 +8,23 @@ that fails or is killed leaves the workspace as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import ibis
 import orjson
 import pyarrow as pa
 
 from settlescope.errors import FormatError, ImportRefused, SettlescopeError
 from settlescope.importers.base import (
+    Batch,
     ImporterSpec,
     ImportOptions,
     Reject,
@@ -29,6 +33,7 @@ from settlescope.importers.base import (
     detect_format,
     get_importer,
 )
+from settlescope.importers.bulk import merge_staged_items, resolve_staged_items
 from settlescope.importers.normalize import (
     AccountBook,
     canonical,
@@ -87,6 +92,43 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+@contextlib.contextmanager
+def _closing(batches: Iterator[Batch]) -> Iterator[None]:
+    """Close a parser's batches (a generator) when the block ends, however it ends."""
+    try:
+        yield
+    finally:
+        close = getattr(batches, "close", None)
+        if close is not None:
+            close()
+
+
+class _Digest:
+    """The SHA-256 of a file, computed on a thread of its own from the moment it is made.
+
+    hashlib releases the interpreter's lock while it hashes, so the file is hashed on one
+    core while it is parsed on the others.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self._result: list[str | BaseException] = []
+        self._thread = threading.Thread(target=self._run, args=(path,), daemon=True)
+        self._thread.start()
+
+    def _run(self, path: Path) -> None:
+        try:
+            self._result.append(sha256_of(path))
+        except BaseException as e:  # re-raised by value()
+            self._result.append(e)
+
+    def value(self) -> str:
+        self._thread.join()
+        (result,) = self._result
+        if isinstance(result, BaseException):
+            raise result
+        return result
+
+
 def resolve_format(path: Path, format_id: str) -> ImporterSpec:
     """The importer for ``path``; with a declared format, refuse a file that is not of it."""
     if format_id in ("auto", "", None):
@@ -137,22 +179,28 @@ def import_file(
     else:
         tz = ZoneInfo(options.time_zone or "UTC")
     source = Source(path=path, study=study, tz=tz, options=options, partner_id=partner_id)
-    digest = sha256_of(path)
-
     runs = ws.table("import_runs")
-    # Rejects of a file already imported are the same rows again: keep them once, so that a
-    # forced re-import of the same file changes nothing but the run log.
-    seen_before = bool(
-        runs.filter(
-            (runs.sha256 == digest)
-            & (runs.format_id == spec.id)
-            & (runs.importer_version == spec.version)
+    same_size = runs.filter((runs.size_bytes == path.stat().st_size) & (runs.format_id == spec.id))
+    hashing = _Digest(path)
+    if not same_size.count().to_pyarrow().as_py():
+        # No earlier import of a file this size: it cannot be the same file, so the hash
+        # is only needed for the run log and is computed while the file is read.
+        digest, seen_before = None, False
+    else:
+        digest = hashing.value()
+        # Rejects of a file already imported are the same rows again: keep them once, so
+        # that a forced re-import of the same file changes nothing but the run log.
+        seen_before = bool(
+            runs.filter(
+                (runs.sha256 == digest)
+                & (runs.format_id == spec.id)
+                & (runs.importer_version == spec.version)
+            )
+            .count()
+            .to_pyarrow()
+            .as_py()
         )
-        .count()
-        .to_pyarrow()
-        .as_py()
-    )
-    if not force:
+    if digest is not None and not force:
         prior = (
             runs.filter(
                 (runs.sha256 == digest)
@@ -171,7 +219,12 @@ def import_file(
     run_id = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
     summary = ImportSummary(str(path), spec.id, run_id)
     book = AccountBook(study, pseudonymiser, run_id)
-    ctx = {"wave": wave, "run_id": run_id, "partner_id": partner_id, "sha256": digest}
+    ctx: dict[str, object] = {
+        "wave": wave,
+        "run_id": run_id,
+        "partner_id": partner_id,
+        "sha256": digest,
+    }
     started = dt.datetime.now(dt.UTC)
     total = path.stat().st_size
     accounts_before = ws.count("accounts")
@@ -201,30 +254,41 @@ def import_file(
             ws.stage("rejects", pa.Table.from_pylist(reject_rows, schema=TABLES["rejects"]))
             reject_rows.clear()
 
-    with ws.staging():
+    with ws.staging(), ws.import_memory():
         try:
-            for batch in spec.parse(source):
-                for table, rows in batch.aux.items():
-                    t = to_table(rows, table)
-                    if table == "accounts":
-                        canonical_accounts(t, book)
-                    elif t.num_rows:
-                        t, _ = split_invalid(table, t)
-                        ws.stage(table, canonical(table, t, book, ctx), primary=False)
-                for table, rows in batch.rows.items():
-                    t = to_table(rows, table)
-                    if t.num_rows == 0:
-                        continue
-                    t, bad = split_invalid(table, t)
-                    add_rejects(bad)
-                    summary.read += t.num_rows + len(bad)
-                    if t.num_rows:
-                        ws.stage(table, canonical(table, t, book, ctx))
-                add_rejects(batch.rejects)
-                summary.read += len(batch.rejects)
-                ws.stage("accounts", book.take_new(), primary=False)
-                if progress:
-                    progress(batch.bytes_done or 0, total, summary.read)
+            # A DuckDB workspace lets a bulk importer stage its raw rows itself.
+            bulk = spec.bulk(source, ws) if spec.bulk and ws.engine == "duckdb" else None
+            if bulk is None:
+                ctx["sha256"] = hashing.value()  # parsers may key rows by the file's hash
+            batches = spec.parse(source) if bulk is None else bulk
+            # Closing the batches first, however the loop ends, stops a bulk importer's
+            # worker before anything else uses the workspace's connection.
+            with _closing(batches):
+                for batch in batches:
+                    for table, rows in batch.aux.items():
+                        t = to_table(rows, table)
+                        if table == "accounts":
+                            canonical_accounts(t, book)
+                        elif t.num_rows:
+                            t, _ = split_invalid(table, t)
+                            ws.stage(table, canonical(table, t, book, ctx), primary=False)
+                    for table, rows in batch.rows.items():
+                        t = to_table(rows, table)
+                        if t.num_rows == 0:
+                            continue
+                        t, bad = split_invalid(table, t)
+                        add_rejects(bad)
+                        summary.read += t.num_rows + len(bad)
+                        if t.num_rows:
+                            ws.stage(table, canonical(table, t, book, ctx))
+                    add_rejects(batch.rejects)
+                    summary.read += len(batch.rejects) + batch.staged
+                    ws.stage("accounts", book.take_new(), primary=False)
+                    if progress:
+                        progress(batch.bytes_done or 0, total, summary.read)
+            if bulk is not None:
+                invalid, bulk_valid = resolve_staged_items(ws, book)
+                add_rejects(invalid)
         except SettlescopeError:
             raise
         except (ValueError, KeyError, TypeError, IndexError, pa.ArrowException, OverflowError) as e:
@@ -237,14 +301,26 @@ def import_file(
                 "if it is, please report this with the file's first lines",
             ) from e
         flush_rejects()
+        ctx["sha256"] = digest = hashing.value()
         with ws.transaction(run_id):
+            if bulk is not None:
+                new = merge_staged_items(ws, ctx)
+                summary.loaded += new
+                summary.duplicates += bulk_valid - new
+                if bulk_valid:
+                    summary.by_table["items"] = bulk_valid
             for table in ("items", "audience", "audience_breakdown"):
                 new, staged = ws.merge_staged(table)
                 summary.loaded += new
                 summary.duplicates += staged - new
                 if staged:
                     summary.by_table[table] = staged
-            staged_edges = derive_edges(ws, run_id, ctx)
+            edges = derived_edges(ws, run_id, ctx)
+            if ws.engine == "duckdb" and not ws.is_staged("interactions"):
+                # Nothing else to merge them with: the new edges go straight in.
+                staged_edges = ws.insert_new("interactions", edges)
+            else:
+                staged_edges = ws.stage_expr("interactions", edges, primary=False)
             new, staged = ws.merge_staged("interactions")
             summary.loaded += new
             summary.duplicates += staged - new
@@ -283,8 +359,8 @@ def import_file(
     return summary
 
 
-def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
-    """Reply, mention and share edges from the items this run loaded.
+def derived_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> ibis.Table:
+    """Reply, mention and share edges from the items this run loaded, each key once.
 
     A reply edge goes from the reply's author to the author of the item it answers, which may
     have come from an earlier import: that is why edges are derived in the store, after the
@@ -292,8 +368,12 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
     """
     items = ws.table("items")
     mine = items.filter(items.run_id == run_id)
-    parents = items.select(p_key="item_key", p_author="author_key")
-    replies = mine.filter(mine.parent_key.notnull()).join(parents, mine.parent_key == parents.p_key)
+    asking = mine.filter(mine.parent_key.notnull())
+    # Only the items answered (a semi-join first): joining every item as a parent would
+    # build a hash table of the whole table, which spills to disk on a large workspace.
+    answered = items.filter(items.item_key.isin(asking.parent_key))
+    parents = answered.select(p_key="item_key", p_author="author_key")
+    replies = asking.join(parents, asking.parent_key == parents.p_key)
     reply_edges = replies.select(
         platform=replies.platform,
         kind=_lit("reply"),
@@ -317,6 +397,8 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
     )
     ment = mine.filter(mine.mentions.length() > 0)
     ment = ment.mutate(target_key=ment.mentions.unnest())
+    # An item that mentions an account twice gives one edge (replies and shares are one
+    # per item already).
     mention_edges = ment.select(
         platform=ment.platform,
         kind=_lit("mention"),
@@ -326,7 +408,7 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
         container_key=ment.container_key,
         created_at=ment.created_at,
         partner_id=ment.partner_id,
-    )
+    ).distinct()
     edges = reply_edges.union(share_edges).union(mention_edges)
     edges = edges.filter(edges.source_key.notnull() & edges.target_key.notnull())
     edges = edges.mutate(
@@ -337,12 +419,10 @@ def derive_edges(ws: Workspace, run_id: str, ctx: dict[str, object]) -> int:
         wave=_lit(str(ctx["wave"])),
         run_id=_lit(run_id),
     )
-    return ws.stage_expr("interactions", edges, primary=False)
+    return edges
 
 
-def _lit(v: object):  # type: ignore[no-untyped-def]
-    import ibis
-
+def _lit(v: object) -> ibis.Scalar:
     return ibis.literal(v)
 
 

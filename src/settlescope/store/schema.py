@@ -351,6 +351,11 @@ _DUCK_TYPES = {
 }
 
 
+def duck_type(t: pa.DataType) -> str:
+    """The DuckDB type of an Arrow type used in the schema."""
+    return _DUCK_TYPES[t]
+
+
 def duckdb_ddl(name: str) -> str:
     """CREATE TABLE statement for one canonical table."""
     cols = ", ".join(f'"{f.name}" {_DUCK_TYPES[f.type]}' for f in TABLES[name])

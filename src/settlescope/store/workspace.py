@@ -33,6 +33,13 @@ _SPARK_TYPES = {
     pa.list_(pa.string()): "ARRAY<STRING>",
 }
 
+# DuckDB's buffer pool, unless SETTLESCOPE_MEMORY_LIMIT says otherwise: for queries, and
+# less for bulk imports, whose readers and writers hold memory of their own beside the pool
+# (see Workspace.import_memory).
+MEMORY_ENV = "SETTLESCOPE_MEMORY_LIMIT"
+MEMORY_LIMIT = "400MB"
+IMPORT_MEMORY_LIMIT = "256MB"
+
 # Columns by which `status` breaks counts down, where a table has them.
 BREAKDOWNS = ("wave", "platform", "partner_id")
 
@@ -92,7 +99,12 @@ class Workspace:
                 hint="point --study at a folder made by `settlescope init`",
             ) from None
         # Bounded memory for big imports; DuckDB spills to a temp folder beside the file.
-        con.execute(f"SET memory_limit = '{os.environ.get('SETTLESCOPE_MEMORY_LIMIT', '400MB')}'")
+        con.execute(f"SET memory_limit = '{os.environ.get(MEMORY_ENV, MEMORY_LIMIT)}'")
+        # DuckDB's allocator keeps freed memory for reuse; a background thread hands it back
+        # to the system, which keeps the process's peak memory near the limit above.
+        con.execute("SET allocator_background_threads = true")
+        # The CLI shows its own progress; DuckDB's bar would print over it.
+        con.execute("SET enable_progress_bar = false")
         con.execute("SET preserve_insertion_order = false")
         # Results must not depend on the machine's zone: times are UTC, and local calendars
         # (months, weekdays) are computed explicitly in the study's zone.
@@ -248,6 +260,24 @@ class Workspace:
             self._in_tx = False
 
     @contextlib.contextmanager
+    def import_memory(self) -> Iterator[None]:
+        """Run an import with DuckDB's smaller import memory limit (DuckDB workspaces).
+
+        JSON parsing threads and table writers allocate beside DuckDB's buffer pool, so an
+        import keeps the pool at :data:`IMPORT_MEMORY_LIMIT`: a 2 GB file then imports in
+        under 1 GiB in all. A limit set with SETTLESCOPE_MEMORY_LIMIT is kept as it is.
+        """
+        if self.engine != "duckdb" or MEMORY_ENV in os.environ:
+            yield
+            return
+        self.duck.execute(f"SET memory_limit = '{IMPORT_MEMORY_LIMIT}'")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                self.duck.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
+
+    @contextlib.contextmanager
     def staging(self) -> Iterator[None]:
         """Scope of an import's staging tables: they are dropped however the block ends.
 
@@ -362,6 +392,39 @@ class Workspace:
         n = int(con.execute(f'SELECT count(*) FROM "{st}"').fetchone()[0]) - before  # type: ignore[index]
         self._seq += n
         return n
+
+    def create_scratch(self, name: str, columns: str) -> None:
+        """Create an empty temporary table for the run, dropped when staging ends (DuckDB).
+
+        Bulk importers write their raw rows into it (see :mod:`settlescope.importers.bulk`).
+        """
+        if not name.startswith("_stage_"):
+            raise WorkspaceError(f"a scratch table's name starts with _stage_, not '{name}'")
+        self.duck.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" ({columns})')
+        self._staged.add(name)
+
+    def is_staged(self, name: str) -> bool:
+        """Whether the run has staged rows for ``name``."""
+        return f"_stage_{name}" in self._staged
+
+    def insert_new(self, name: str, rows: str | ibis.Table) -> int:
+        """Insert the rows of a query whose key ``name`` does not hold yet; return how many.
+
+        For DuckDB, inside :meth:`transaction`: the rows go from the query to the table in
+        one statement, without a staging table. The query (SQL text or an Ibis expression
+        with the columns of ``name``) must give each key once.
+        """
+        if self.engine != "duckdb":
+            raise WorkspaceError("this operation needs the DuckDB engine")
+        if not isinstance(rows, str):
+            rows = ibis.to_sql(rows.select(TABLES[name].names), dialect="duckdb")
+        key, cols = KEYS[name], ", ".join(f'"{c}"' for c in TABLES[name].names)
+        self._touched.add(name)
+        (n,) = self.duck.execute(
+            f'INSERT INTO "{name}" ({cols}) SELECT {cols} FROM ({rows}) AS s '
+            f'ANTI JOIN "{name}" AS t ON t."{key}" = s."{key}"'
+        ).fetchone()  # type: ignore[misc]
+        return int(n)
 
     def merge_staged(self, name: str) -> tuple[int, int]:
         """Merge the staged rows of ``name`` into it, the first occurrence of a key winning.
