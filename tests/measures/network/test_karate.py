@@ -207,3 +207,21 @@ def test_brokerage_of_the_partner_account(karate: dict[str, object]) -> None:
     assert rows["communities-reached"] == len(counts)
     assert not math.isnan(rows["constraint"])
     assert set(membership)  # the study scope kept every member's community
+
+
+def test_pagerank_by_power_iteration_equals_networkx() -> None:
+    """The fallback used when ARPACK gives up computes the same PageRank."""
+    from settlescope.measures.network import algorithms as alg
+
+    d = _digraph()
+    d.add_edge(40, 41, weight=2.0)  # a second component with a dangling node
+    g = ig.Graph(directed=True)
+    nodes = sorted(d.nodes)
+    g.add_vertices(len(nodes))
+    index = {v: i for i, v in enumerate(nodes)}
+    g.add_edges([(index[a], index[b]) for a, b in d.edges])
+    g.es["weight"] = [w for _, _, w in d.edges(data="weight")]
+    expected = nx.pagerank(d, alpha=0.85, weight="weight", tol=1e-14, max_iter=10_000)
+    got = alg._pagerank_power(g, 0.85)
+    for v, i in index.items():
+        assert got[i] == pytest.approx(expected[v], abs=1e-10)

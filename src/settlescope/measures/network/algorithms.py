@@ -424,9 +424,31 @@ def pagerank(g: ig.Graph, damping: float = 0.85, seed: int = 1) -> np.ndarray:
     if g.vcount() == 0:
         return np.empty(0)
     w = "weight" if g.ecount() else None
-    with seeded(seed):
-        pr = g.pagerank(directed=True, damping=damping, weights=w, implementation="arpack")
+    try:
+        with seeded(seed):
+            pr = g.pagerank(directed=True, damping=damping, weights=w, implementation="arpack")
+    except ig.InternalError:  # ARPACK gives up on some small, degenerate graphs
+        return _pagerank_power(g, damping)
     return np.asarray(pr, dtype=np.float64)
+
+
+def _pagerank_power(g: ig.Graph, damping: float, tol: float = 1e-13) -> np.ndarray:
+    """PageRank by power iteration (the same definition), in numpy: slower, never fails."""
+    n = g.vcount()
+    edges = np.asarray(g.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    w = np.asarray(g.es["weight"], dtype=np.float64) if g.ecount() else np.empty(0)
+    out = np.bincount(edges[:, 0], weights=w, minlength=n)
+    dangling = out == 0
+    share = np.divide(w, out[edges[:, 0]], out=np.zeros_like(w), where=out[edges[:, 0]] > 0)
+    x = np.full(n, 1.0 / n)
+    for _ in range(10_000):
+        y = damping * np.bincount(edges[:, 1], weights=x[edges[:, 0]] * share, minlength=n)
+        y += (damping * x[dangling].sum() + 1.0 - damping) / n
+        y /= y.sum()
+        if np.abs(y - x).sum() < tol:
+            return y
+        x = y
+    return x
 
 
 @dataclass(frozen=True)
