@@ -69,6 +69,43 @@ def test_staged_rows_merge_on_the_key_first_wins(tmp_path: Path) -> None:
         assert not [t for t in ws.backend.list_tables() if t.startswith("_stage_")]
 
 
+def test_mixed_staging_counts_only_the_records(tmp_path: Path) -> None:
+    """Records and derived rows staged together: only the records count as read/loaded.
+
+    By hand: the table holds x:1. Staged records x:1 (already there), x:4, x:4 (again) and
+    x:5; derived (non-primary) rows x:5 (after the record), x:6 and x:6. New rows: x:4 (its
+    first copy), x:5 (the record, staged first), x:6 (its first copy) = 3, of which 2 are
+    records; 4 records were staged.
+    """
+    with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
+        with ws.staging(), ws.transaction():
+            ws.stage("items", items({"item_key": "x:1", "text": "old"}))
+            ws.merge_staged("items")
+        with ws.staging(), ws.transaction():
+            ws.stage(
+                "items",
+                items(
+                    {"item_key": "x:1", "text": "new"},
+                    {"item_key": "x:4", "text": "first"},
+                    {"item_key": "x:4", "text": "second"},
+                    {"item_key": "x:5", "text": "record"},
+                ),
+            )
+            ws.stage(
+                "items",
+                items(
+                    {"item_key": "x:5", "text": "derived"},
+                    {"item_key": "x:6", "text": "one"},
+                    {"item_key": "x:6", "text": "two"},
+                ),
+                primary=False,
+            )
+            assert ws.merge_staged("items") == (2, 4)
+        got = dict(ws.duck.execute("SELECT item_key, text FROM items").fetchall())
+        assert got == {"x:1": "old", "x:4": "first", "x:5": "record", "x:6": "one"}
+        assert not [t for t in ws.backend.list_tables() if t.startswith("_stage_")]
+
+
 def test_failed_transaction_leaves_nothing(tmp_path: Path) -> None:
     with Workspace.open(tmp_path / "w.duckdb", create=True) as ws:
         with pytest.raises(RuntimeError), ws.staging(), ws.transaction():

@@ -436,6 +436,76 @@ class Workspace:
         if st not in self._staged:
             return 0, 0
         self._touched.add(name)
+        if self.engine == "duckdb":
+            result = self._merge_staged_duck(name, st)
+        else:
+            result = self._merge_staged_ibis(name, st)
+        self._drop(st)
+        self._staged.discard(st)
+        return result
+
+    def _merge_staged_duck(self, name: str, st: str) -> tuple[int, int]:
+        """DuckDB: settle the few keys that may repeat by their hashes, then insert once.
+
+        Grouping and joining on the keys themselves (long strings) needs hash tables of
+        every staged key, which do not fit the import's memory budget for an edge list of
+        ten million rows. Hashes (8 bytes) do: a row whose key hash is unique among the
+        staged rows and absent from the table is new for certain; only the rows of the
+        other hashes (repeated ids, keys already loaded, rare collisions) are compared on
+        their keys, and of those the first staged row of a key not in the table wins.
+        """
+        con, key = self.duck, f'"{KEYS[name]}"'
+        cand, win = f"{st}_cand", f"{st}_win"
+        total, primary = con.execute(
+            f'SELECT count(*), count(*) FILTER (WHERE _primary) FROM "{st}"'
+        ).fetchone()  # type: ignore[misc]
+        con.execute(
+            f"""CREATE OR REPLACE TEMP TABLE "{cand}" AS
+            SELECT h FROM (SELECT hash({key}) AS h FROM "{st}" GROUP BY h HAVING count(*) > 1)
+            UNION
+            SELECT hash({key}) AS h FROM "{name}"
+            WHERE hash({key}) IN (SELECT hash({key}) FROM "{st}")"""
+        )
+        try:
+            con.execute(
+                f"""CREATE OR REPLACE TEMP TABLE "{win}" AS
+                SELECT _seq, _primary FROM (
+                    SELECT s._seq, s._primary, s.{key},
+                           row_number() OVER (PARTITION BY s.{key} ORDER BY s._seq) AS rn
+                    FROM "{st}" s SEMI JOIN "{cand}" c ON hash(s.{key}) = c.h
+                ) AS r
+                WHERE rn = 1 AND NOT EXISTS (SELECT 1 FROM "{name}" t WHERE t.{key} = r.{key})"""
+            )
+            (win_primary,) = con.execute(
+                f'SELECT count(*) FILTER (WHERE _primary) FROM "{win}"'
+            ).fetchone()  # type: ignore[misc]
+            cols = ", ".join(f's."{c}"' for c in TABLES[name].names)
+            names = ", ".join(f'"{c}"' for c in TABLES[name].names)
+            picked = (
+                f'FROM "{st}" s LEFT JOIN "{cand}" c ON hash(s.{key}) = c.h '
+                f'LEFT JOIN "{win}" w ON w._seq = s._seq WHERE c.h IS NULL OR w._seq IS NOT NULL'
+            )
+            mixed = 0 < primary < total
+            # With only primary rows staged, every inserted row is one; with a mix (records
+            # and derived edges), count the primary ones among the unique-hash rows too.
+            plain_primary = 0
+            if mixed:
+                (plain_primary,) = con.execute(
+                    f'SELECT count(*) FILTER (WHERE s._primary) FROM "{st}" s '
+                    f'ANTI JOIN "{cand}" c ON hash(s.{key}) = c.h'
+                ).fetchone()  # type: ignore[misc]
+            (inserted,) = con.execute(
+                f'INSERT INTO "{name}" ({names}) SELECT {cols} {picked}'
+            ).fetchone()  # type: ignore[misc]
+        finally:
+            for t in (cand, win):
+                with contextlib.suppress(duckdb.Error):
+                    con.execute(f'DROP TABLE IF EXISTS "{t}"')
+        if mixed:
+            return int(plain_primary) + int(win_primary), int(primary)
+        return (int(inserted) if primary else 0), int(primary)
+
+    def _merge_staged_ibis(self, name: str, st: str) -> tuple[int, int]:
         key = KEYS[name]
         s = self.table(st)
         counts = s.aggregate(total=s.count(), primary=s._primary.sum()).to_pyarrow().to_pylist()[0]
@@ -451,16 +521,9 @@ class Workspace:
             int(new.filter(new._primary).count().to_pyarrow().as_py()) if mixed else 0
         )
         before = self.count(name) if not mixed else 0
-        if self.engine == "duckdb":
-            cols = ", ".join(f'"{c}"' for c in TABLES[name].names)
-            sql = ibis.to_sql(new.select(TABLES[name].names), dialect="duckdb")
-            self.duck.execute(f'INSERT INTO "{name}" ({cols}) {sql}')
-        else:
-            self.backend.insert(name, new.select(TABLES[name].names))
+        self.backend.insert(name, new.select(TABLES[name].names))
         if not mixed and staged_primary:
             inserted_primary = self.count(name) - before
-        self._drop(st)
-        self._staged.discard(st)
         return inserted_primary, staged_primary
 
     def append_staged(self, name: str) -> int:
