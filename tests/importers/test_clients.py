@@ -106,7 +106,9 @@ def test_the_study_sets_the_rule(study: StudyFixture, tmp_path: Path) -> None:
     assert rec[("service_type", "IO")] == (1230, False)
 
 
-def test_non_numeric_count_is_a_reject_with_its_line(partners: StudyFixture, tmp_path: Path) -> None:
+def test_non_numeric_count_is_a_reject_with_its_line(
+    partners: StudyFixture, tmp_path: Path
+) -> None:
     f = tmp_path / "clients.csv"
     f.write_text(
         "period_start,period_end,dimension,category,count\n"
@@ -163,7 +165,10 @@ def test_xlsx_aggregate_table(partners: StudyFixture, tmp_path: Path) -> None:
     wb.save(f)
     s = partners.import_(f, fmt="clients-xlsx", partner="p2")
     assert (s.read, s.loaded, s.rejected) == (3, 2, 1)
-    assert _records(partners) == {("gender", "female"): (55, False), ("gender", "male"): (45, False)}
+    assert _records(partners) == {
+        ("gender", "female"): (55, False),
+        ("gender", "male"): (45, False),
+    }
     (loc,) = partners.sql("SELECT locator FROM rejects")[0]
     assert loc == "sheet 'Clients' row 4"
 

@@ -1170,6 +1170,10 @@ class Generator:
                         lines.append(f"  id = {q(a.id)}")
                     lines += [f"  kind = {q(a.kind)}", f"  name = {q(a.name)}", ""]
         lines += ["[taxonomies]", 'use = ["ircc-services-v1", "topics-v1", "scams-v1"]', ""]
+        # the places the synthetic clients' records call rural (small towns, rural partners)
+        rural = sorted({r for o in self.partners for r in self.plans[o.id].audience.rural})
+        lines += ["[measures.offline]",
+                  "rural_regions = [" + ", ".join(q(r) for r in rural) + "]", ""]  # fmt: skip
         (self.out / "study.toml").write_text("\n".join(lines), encoding="utf-8")
 
     # -- truth -----------------------------------------------------------------------------
