@@ -161,3 +161,54 @@ def test_labelling_the_demo_recovers_planted_truth(demo_study: Path, tmp_path: P
         again = label_workspace(ws, opened.study)
         assert again.items == 0
         assert (ws.count("item_labels"), ws.count("item_flags")) == before
+
+
+def test_mixed_language_post_keeps_a_secondary_language() -> None:
+    # hand-written: a French sentence then an English question, about 40/60 by letters
+    d = langid.detect("Bonjour à tous, je suis nouvelle ici. Does anyone know where to get a SIN?")
+    assert {d.language, d.secondary} == {"fr", "en"}
+    # an English loan word inside Punjabi is not a second language
+    assert langid.detect("ਮੇਰਾ PR ਕਾਰਡ ਅੱਜ ਆ ਗਿਆ, ਵਾਹਿਗੁਰੂ ਦਾ ਸ਼ੁਕਰ ਹੈ").secondary is None
+
+
+def test_new_versions_relabel_and_dropped_taxonomies_lose_their_rows(
+    demo_study: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = copy_study(demo_study, tmp_path / "study")
+    opened = open_study(target)
+    only_services = opened.study.model_copy(
+        update={
+            "taxonomies": opened.study.taxonomies.model_copy(update={"use": ("ircc-services-v1",)})
+        }
+    )
+    with opened.workspace() as ws:
+        label_workspace(ws, opened.study)
+        n = ws.count("items")
+        # the study stops using topics-v1 and scams-v1: their rows go, nothing is relabelled
+        s = label_workspace(ws, only_services)
+        assert s.items == 0 and s.removed == ["scams-v1", "topics-v1"]
+        (left,) = ws.duck.execute(
+            "SELECT count(*) FROM item_labels WHERE taxonomy IN ('topics-v1', 'scams-v1')"
+        ).fetchone()
+        assert left == 0
+        # a new version of the question rules relabels every item, once
+        monkeypatch.setattr("settlescope.text.questions.VERSION", "test-2")
+        s = label_workspace(ws, only_services)
+        assert s.items == n and s.relabelled == ["question"]
+        versions = ws.duck.execute("SELECT DISTINCT version FROM item_flags").fetchall()
+        assert versions == [("test-2",)]
+        assert label_workspace(ws, only_services).items == 0
+
+
+def test_question_words_inside_verb_final_sentences() -> None:
+    # Punjabi and Hindi put the question word where the answer goes, mid-sentence
+    assert detect_question("ਟੈਕਸ ਰਿਟਰਨ ਕਿਵੇਂ ਭਰੀਏ").rule_id == "q-interrogative-pa"  # type: ignore[union-attr]
+    assert detect_question("स्टडी परमिट में कितना समय लगता है").rule_id == "q-interrogative-hi"  # type: ignore[union-attr]
+    # Arabic-script words count only in their own language: Persian "کم کم" is "little by
+    # little", Arabic "كم" is "how much"
+    assert detect_question("کم کم داره بهتر میشه", "fa") is None
+    assert detect_question("كم سعر التأمين", "ar") is not None
+    # Tagalog's question particle "ba", anywhere
+    assert is_question("Kailangan ko bang mag-file ng tax return", "tl")
+    # Chinese A-not-A with any verb or adjective: 难不难 ("hard or not")
+    assert is_question("入籍考试难不难")

@@ -72,8 +72,9 @@ def category_scores(posts: list[Post], taxonomy_id: str) -> dict[str, tuple[int,
 def question_scores(posts: list[Post]) -> dict[str, tuple[int, int, int]]:
     """Per language and ``"all"``: (true positives, false positives, false negatives)."""
     out: dict[str, tuple[int, int, int]] = {}
-    for p in posts:
-        got = questions.is_question(p.text)
+    dets = langid.detect_many([p.text for p in posts])
+    for p, d in zip(posts, dets, strict=True):
+        got = questions.is_question(p.text, d.language)
         for key in (p.language, "all"):
             tp, fp, fn = out.get(key, (0, 0, 0))
             out[key] = (tp + (got and p.is_question), fp + (got and not p.is_question),
