@@ -234,8 +234,9 @@ def _label_batch(
     for i, d in zip(run_lang, dets, strict=True):
         k = keys[i]
         mark(LANG_TAXONOMY, k)
-        if not ever[i] and langs[i]:
-            label(k, PLATFORM_TAXONOMY, langs[i], None, PLATFORM_METHOD, "1")
+        given = langs[i]
+        if not ever[i] and given:
+            label(k, PLATFORM_TAXONOMY, given, None, PLATFORM_METHOD, "1")
         langs[i] = d.language
         lang_out["item_key"].append(k)
         lang_out["language"].append(d.language)

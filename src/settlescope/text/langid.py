@@ -156,11 +156,9 @@ def _fast(text: str) -> list[tuple[str, float]]:
 
 def _lingua_top(texts: list[str]) -> list[tuple[str, float]]:
     det = _lingua()
-    res = (
-        det.compute_language_confidence_values_in_parallel(texts)
-        if len(texts) > 32
-        else [det.compute_language_confidence_values(t) for t in texts]
-    )
+    # one text at a time: on 2 shared cores lingua's parallel call was slower (1.1k against
+    # 1.8k texts/s, bench/text.py's set), and the labelling step stays on one core
+    res = [det.compute_language_confidence_values(t) for t in texts]
     out = []
     for confs in res:
         if not confs:
@@ -187,8 +185,8 @@ def prepare(text: str | None) -> str:
 def detect_many(texts: Iterable[str | None]) -> list[Detection]:
     """Detect the language of many texts at once.
 
-    fastText runs on every distinct text; lingua runs once, in parallel, on the distinct texts
-    that need a second opinion. Repeated texts (forwards, "Thank you 🙏") are detected once.
+    fastText runs on every distinct text, lingua on the distinct texts that need a second
+    opinion. Repeated texts (forwards, "Thank you 🙏") are detected once.
 
     Example
     -------
@@ -267,8 +265,11 @@ def _with_secondary(d: Detection, text: str) -> Detection:
     total = _letters(text)
     if total < 2 * MIXED_MIN_LETTERS:
         return d
+    segments = _segments(text)
+    if len(segments) < 2:  # one sentence in one script: the whole text was judged already
+        return d
     other: dict[str, int] = {}
-    for seg in _segments(text):
+    for seg in segments:
         n = _letters(seg)
         if n < MIXED_MIN_LETTERS:
             continue
