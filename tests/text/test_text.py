@@ -212,3 +212,22 @@ def test_question_words_inside_verb_final_sentences() -> None:
     assert is_question("Kailangan ko bang mag-file ng tax return", "tl")
     # Chinese A-not-A with any verb or adjective: 难不难 ("hard or not")
     assert is_question("入籍考试难不难")
+
+
+def test_language_identification_never_opens_a_connection(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("language identification tried to open a network connection")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    # load both models afresh with the network refused
+    langid._fasttext_model.cache_clear()
+    langid._lingua.cache_clear()
+    try:
+        dets = langid.detect_many(["Bonjour à tous, je cherche un logement", "Salamat po"])
+        assert dets[0].language == "fr" and dets[1].source in ("lingua", "fasttext")
+    finally:
+        langid._fasttext_model.cache_clear()
+        langid._lingua.cache_clear()
