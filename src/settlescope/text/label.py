@@ -37,7 +37,7 @@ from settlescope.store.schema import TABLES
 from settlescope.store.workspace import META_TABLE, Workspace
 from settlescope.study.model import Study
 from settlescope.text import langid, questions
-from settlescope.text.taxonomy import Taxonomy, load_taxonomy
+from settlescope.text.taxonomy import Folded, Taxonomy, fold_for_matching, load_taxonomy
 
 LANG_TAXONOMY = "language"
 SECONDARY_TAXONOMY = "language-secondary"
@@ -234,8 +234,9 @@ def _label_batch(
     for i, d in zip(run_lang, dets, strict=True):
         k = keys[i]
         mark(LANG_TAXONOMY, k)
-        if not ever[i] and langs[i]:
-            label(k, PLATFORM_TAXONOMY, langs[i], None, PLATFORM_METHOD, "1")
+        given = langs[i]
+        if not ever[i] and given:
+            label(k, PLATFORM_TAXONOMY, given, None, PLATFORM_METHOD, "1")
         langs[i] = d.language
         lang_out["item_key"].append(k)
         lang_out["language"].append(d.language)
@@ -247,14 +248,20 @@ def _label_batch(
             )  # fmt: skip
         s.languages[d.language] = s.languages.get(d.language, 0) + 1
 
-    # taxonomies
+    # taxonomies (each text folded once for all of them)
+    folded: dict[int, Folded] = {}
     for tax in taxes:
         n = 0
         for i, k in enumerate(keys):
             if not (new[i] or tax.id in stale):
                 continue
             mark(tax.id, k)
-            for m in tax.match(texts[i], langs[i]):
+            text = texts[i]
+            if not text:
+                continue
+            if i not in folded:
+                folded[i] = fold_for_matching(text)
+            for m in tax.match(text, langs[i], folded=folded[i]):
                 label(k, tax.id, m.category, m.score, tax.method, tax.version)
                 n += 1
         s.labels[tax.id] = s.labels.get(tax.id, 0) + n
@@ -264,7 +271,7 @@ def _label_batch(
         if not (new[i] or questions.FLAG in stale):
             continue
         mark(questions.FLAG, k)
-        hit = questions.detect_question(texts[i])
+        hit = questions.detect_question(texts[i], langs[i])
         if hit:
             for col, val in zip(
                 flags,

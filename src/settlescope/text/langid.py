@@ -16,14 +16,15 @@ The pipeline, for each text (method id :data:`METHOD`, version :data:`VERSION`):
    confidence reaches :data:`MIN_CONFIDENCE`.
 4. **Unknown.** Below :data:`MIN_CONFIDENCE` the language is ``"und"`` (ISO 639-2's code for
    "undetermined").
-5. **Mixed-language posts.** The primary language goes on the item. When the text has at least
-   :data:`MIXED_MIN_WORDS` words and fastText's second candidate has a probability of at least
-   :data:`MIXED_SECOND`, that language is recorded as a *secondary* language (a second row of
-   ``item_labels`` with taxonomy ``"language"``). Posts are never labelled ``"mul"``: the
-   primary language is what measures compare with the clients' languages, and the secondary
-   one stays available. English acronyms inside other languages (``PR``, ``SIN``) are not
-   enough for a secondary English, because they rarely move fastText's second candidate that
-   far.
+5. **Mixed-language posts.** The primary language (of the whole text) goes on the item. The
+   text is also cut into sentences, and inside a non-Latin text into runs of three or more
+   Latin words; when segments that fastText confidently puts in another language make at
+   least :data:`MIXED_SHARE` of the letters, that language is recorded as *secondary* (an
+   ``item_labels`` row with taxonomy ``"language-secondary"``, scored by that share). Posts
+   are never labelled ``"mul"``: the primary language is what measures compare with the
+   clients' languages, and the secondary one stays available. When the other language's
+   segments hold more than half of the letters, the two swap. English loan words inside
+   another language (``PR card``, ``SIN``) are too short to make a segment of their own.
 
 Codes are ISO 639-1 (``en``, ``pa``, ``zh``), or ISO 639-3 where a language has no 639-1 code
 (``ceb``); fastText's Chinese varieties ``wuu`` and ``yue`` become ``zh``.
@@ -49,8 +50,8 @@ LONG_LETTERS = 25  # a text this long is judged by fastText alone when it is con
 FAST_ACCEPT = 0.80
 LINGUA_ACCEPT = 0.50
 MIN_CONFIDENCE = 0.40
-MIXED_MIN_WORDS = 6
-MIXED_SECOND = 0.25
+MIXED_MIN_LETTERS = 12  # a segment this long can carry a language of its own
+MIXED_SHARE = 0.25  # ... and segments in a second language make this share of the letters
 
 UNKNOWN = "und"
 
@@ -86,7 +87,8 @@ class Detection:
     confidence
         The accepted detector's probability or confidence, 0 for an empty text.
     source
-        ``"fasttext"``, ``"lingua"`` or ``"none"`` (no letters to judge).
+        ``"fasttext"``, ``"lingua"``, ``"segments"`` (most of a mixed text is in this
+        language) or ``"none"`` (no letters to judge).
     secondary
         A second language of a mixed-language post, or ``None``.
     secondary_confidence
@@ -101,7 +103,8 @@ class Detection:
 
 
 def _letters(text: str) -> int:
-    return sum(1 for ch in text if ch.isalpha())
+    """Letters, counting the vowel signs of Indic scripts (combining marks) as letters."""
+    return sum(1 for ch in text if ch.isalpha() or unicodedata.category(ch)[0] == "M")
 
 
 @lru_cache(maxsize=1)
@@ -153,11 +156,9 @@ def _fast(text: str) -> list[tuple[str, float]]:
 
 def _lingua_top(texts: list[str]) -> list[tuple[str, float]]:
     det = _lingua()
-    res = (
-        det.compute_language_confidence_values_in_parallel(texts)
-        if len(texts) > 32
-        else [det.compute_language_confidence_values(t) for t in texts]
-    )
+    # one text at a time: on 2 shared cores lingua's parallel call was slower (1.1k against
+    # 1.8k texts/s, bench/text.py's set), and the labelling step stays on one core
+    res = [det.compute_language_confidence_values(t) for t in texts]
     out = []
     for confs in res:
         if not confs:
@@ -184,8 +185,8 @@ def prepare(text: str | None) -> str:
 def detect_many(texts: Iterable[str | None]) -> list[Detection]:
     """Detect the language of many texts at once.
 
-    fastText runs on every text; lingua runs once, in parallel, on the texts that need a second
-    opinion.
+    fastText runs on every distinct text, lingua on the distinct texts that need a second
+    opinion. Repeated texts (forwards, "Thank you 🙏") are detected once.
 
     Example
     -------
@@ -193,31 +194,32 @@ def detect_many(texts: Iterable[str | None]) -> list[Detection]:
     ['en', 'und', 'und']
     """
     prepared = [prepare(t) for t in texts]
-    out: list[Detection | None] = [None] * len(prepared)
-    second: list[int] = []
-    fast: list[list[tuple[str, float]]] = [[] for _ in prepared]
-    for i, t in enumerate(prepared):
+    distinct = list(dict.fromkeys(prepared))
+    found: dict[str, Detection] = {}
+    second: list[str] = []
+    fast: dict[str, list[tuple[str, float]]] = {}
+    for t in distinct:
         n = _letters(t)
         if n < MIN_LETTERS:
-            out[i] = Detection(UNKNOWN, 0.0, "none")
+            found[t] = Detection(UNKNOWN, 0.0, "none")
             continue
         cands = _fast(t)
-        fast[i] = cands
+        fast[t] = cands
         if cands[0][1] >= FAST_ACCEPT and n >= LONG_LETTERS:
-            out[i] = _with_secondary(Detection(cands[0][0], cands[0][1], "fasttext"), t, cands)
+            found[t] = _with_secondary(Detection(cands[0][0], cands[0][1], "fasttext"), t)
         else:
-            second.append(i)
+            second.append(t)
     if second:
-        for i, (lang, conf) in zip(second, _lingua_top([prepared[i] for i in second]), strict=True):
-            fl, fc = fast[i][0]
+        for t, (lang, conf) in zip(second, _lingua_top(second), strict=True):
+            fl, fc = fast[t][0]
             if conf >= LINGUA_ACCEPT:
                 d = Detection(lang, conf, "lingua")
             elif max(conf, fc) >= MIN_CONFIDENCE:
                 d = Detection(lang, conf, "lingua") if conf >= fc else Detection(fl, fc, "fasttext")
             else:
                 d = Detection(UNKNOWN, max(conf, fc), "lingua")
-            out[i] = _with_secondary(d, prepared[i], fast[i]) if d.language != UNKNOWN else d
-    return [d for d in out if d is not None]
+            found[t] = _with_secondary(d, t) if d.language != UNKNOWN else d
+    return [found[t] for t in prepared]
 
 
 def detect(text: str | None) -> Detection:
@@ -231,21 +233,55 @@ def detect(text: str | None) -> Detection:
     return detect_many([text])[0]
 
 
-def _with_secondary(d: Detection, text: str, cands: list[tuple[str, float]]) -> Detection:
-    if len(text.split()) < MIXED_MIN_WORDS:
+_SENTENCE = re.compile(r"[.!?;:।؟。！？…]+")
+# Three or more words in Latin letters in a row: inside a text in another script, a sentence
+# in a Latin-script language (single loan words such as "PR card" stay with the main text).
+_LATIN_RUN = re.compile(r"(?:[A-Za-z\u00c0-\u024f'’-]+[\s,]+){2,}[A-Za-z\u00c0-\u024f'’-]+")
+
+
+def _segments(text: str) -> list[str]:
+    parts = [p for p in _SENTENCE.split(text) if p.strip()]
+    out = []
+    for p in parts:
+        latin = _LATIN_RUN.findall(p)
+        rest = _LATIN_RUN.sub(" ", p)
+        if latin and _letters(rest):
+            out.extend([*latin, rest])
+        else:
+            out.append(p)
+    return out
+
+
+def _with_secondary(d: Detection, text: str) -> Detection:
+    """Add a secondary language when a large part of ``text`` is confidently in another one.
+
+    The text is cut into sentences (and, inside non-Latin text, runs of three or more Latin
+    words). A segment of at least :data:`MIXED_MIN_LETTERS` letters that fastText puts in
+    another language with probability at least :data:`FAST_ACCEPT` counts for that language;
+    the language with the most such letters is secondary when they make at least
+    :data:`MIXED_SHARE` of the text's letters (its score is that share), and becomes the
+    primary language when they make more than half of them.
+    """
+    total = _letters(text)
+    if total < 2 * MIXED_MIN_LETTERS:
         return d
-    for lang, p in cands:
-        if lang != d.language and p >= MIXED_SECOND:
-            return Detection(d.language, d.confidence, d.source, lang, p)
-    return d
-
-
-def script_of(text: str) -> str:
-    """The dominant Unicode script family of ``text`` (for reports and tests)."""
-    counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isalpha():
-            name = unicodedata.name(ch, "")
-            key = name.split(" ")[0] if name else "?"
-            counts[key] = counts.get(key, 0) + 1
-    return max(counts, key=lambda k: counts[k]) if counts else ""
+    segments = _segments(text)
+    if len(segments) < 2:  # one sentence in one script: the whole text was judged already
+        return d
+    other: dict[str, int] = {}
+    for seg in segments:
+        n = _letters(seg)
+        if n < MIXED_MIN_LETTERS:
+            continue
+        lang, p = _fast(seg.strip())[0]
+        if p >= FAST_ACCEPT and lang != d.language:
+            other[lang] = other.get(lang, 0) + n
+    if not other:
+        return d
+    lang = max(other, key=lambda k: other[k])
+    share = other[lang] / total
+    if share < MIXED_SHARE:
+        return d
+    if share > 0.5:  # most of the text is in the other language: it is the primary one
+        return Detection(lang, share, "segments", d.language, 1.0 - share)
+    return Detection(d.language, d.confidence, d.source, lang, share)

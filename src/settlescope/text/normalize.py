@@ -64,8 +64,10 @@ _ARABIC_FOLD = str.maketrans(
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 
 
-def _is_latin(ch: str) -> bool:
-    return ch < "\u0250" or "\u1e00" <= ch <= "\u1eff"
+# Combining marks right after a Latin letter (after NFKD: the accents of é, ñ, ç, ư ...).
+_LATIN_MARKS = re.compile(
+    "(?<=[\u0000-\u024f\u1e00-\u1eff])[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff]+"
+)
 
 
 def strip_noise(text: str) -> str:
@@ -109,23 +111,16 @@ def fold(text: str, *, keep_case: bool = False) -> str:
     >>> fold("بطاقة الإقامة") == fold("بطاقه الاقامه")
     True
     """
+    if text.isascii():  # nothing to fold but the case
+        return text if keep_case else text.lower()
     t = unicodedata.normalize("NFKC", text.translate(_INVISIBLE))
     t = t.replace("\u2019", "'").replace("\u02bc", "'").replace("\u2018", "'")
     t = _ARABIC_MARKS.sub("", t.translate(_ARABIC_FOLD))
     if not keep_case:
         t = t.casefold()
     # NFKD, then drop the combining marks that sit on Latin letters only.
-    d = unicodedata.normalize("NFKD", t)
-    out: list[str] = []
-    base_latin = False
-    for ch in d:
-        if unicodedata.combining(ch):
-            if base_latin:
-                continue
-        else:
-            base_latin = _is_latin(ch)
-        out.append(ch)
-    return unicodedata.normalize("NFC", "".join(out))
+    d = _LATIN_MARKS.sub("", unicodedata.normalize("NFKD", t))
+    return unicodedata.normalize("NFC", d)
 
 
 def is_word_char(ch: str) -> bool:

@@ -14,12 +14,20 @@ Rules (rule ids are stored in ``item_flags.rule_id``; the first rule that fires 
     An interrogative word or particle at the start of a sentence: "how", "where", "can I",
     "est-ce que", "comment", "cómo", "هل", "چطور", "ਕੀ", "क्या", "paano", "чи", "як".
 ``q-particle-zh``
-    A Chinese sentence-final question particle (吗, 嗎, 呢) or an A-not-A form (有没有, 能不能,
-    可不可以, 是不是).
+    A Chinese sentence-final question particle (吗, 嗎, 呢), an A-not-A form (有没有, 能不能,
+    难不难: any character, 不 or 没, the same character) or a question word (什么, 哪里, 多久,
+    哪家).
+``q-interrogative-<lang>``
+    In languages that put the question word where the answer goes (verb-final Punjabi and
+    Hindi, and Persian, Arabic, Tagalog, French, Ukrainian), a question word anywhere in the
+    text: "ਕਿਵੇਂ", "कितना", "چطور", "كم", "ba" (Tagalog's question particle), "combien".
+    Gurmukhi and Devanagari words apply to every text; the others only to texts detected in
+    their language, since Arabic-script and Latin-script words are shared across languages
+    (Persian "کم" means "little", Arabic "كم" "how much").
 
 Matching runs on folded text (:func:`settlescope.text.normalize.fold`): case and Latin accents
-do not matter (``como`` and ``cómo`` both count). The rules do not depend on the detected
-language, since mixed-language posts are common.
+do not matter (``como`` and ``cómo`` both count). Only the ``q-interrogative`` rules use the
+detected language; the others apply to every text, since mixed-language posts are common.
 
 Method id :data:`METHOD`, version :data:`VERSION`.
 """
@@ -32,7 +40,7 @@ from dataclasses import dataclass
 from settlescope.text.normalize import fold
 
 METHOD = "question-rules"
-VERSION = "1"
+VERSION = "2"
 FLAG = "question"
 
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.[a-z]{2,6}/\S*", re.IGNORECASE)
@@ -41,7 +49,8 @@ _MARK = re.compile(r"[?؟？¿⸮]")
 # Asking phrases, anywhere in the text (folded: lower case, no Latin accents, Arabic letter
 # variants unified).
 _PHRASES: dict[str, tuple[str, ...]] = {
-    "en": ("does anyone know", "does anybody know", "anyone know", "anybody know", "any idea",
+    "en": ("does anyone know", "does anybody know", "does anyone have", "anyone have",
+           "any recommendations", "can anyone recommend", "anyone know", "anybody know", "any idea",
            "any ideas", "can someone tell", "can anyone tell", "can anyone help", "can someone help",
            "i was wondering", "just wondering", "wondering if", "any advice", "any suggestions",
            "please advise", "has anyone", "have any of you", "need advice", "looking for advice"),
@@ -69,7 +78,7 @@ _PHRASES: dict[str, tuple[str, ...]] = {
 
 # Interrogative words and particles that open a question sentence.
 _WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("why", "how do", "how can", "how long", "how much", "how many", "how does", "how is",
+    "en": ("why", "which", "what was", "what were", "what did", "what level", "how do", "how can", "how long", "how much", "how many", "how does", "how is",
            "how are", "how soon", "what is", "what are", "what do", "what does", "what documents",
            "what should", "what can", "what's", "whats", "where do", "where can", "where is",
            "where are", "where should", "who can", "who is", "who has", "who knows", "which is",
@@ -78,17 +87,19 @@ _WORDS: dict[str, tuple[str, ...]] = {
            "does it", "does the", "did anyone", "did you", "can i", "can we", "can you",
            "can someone", "could i", "could you", "could someone", "should i", "should we",
            "would it", "will i", "will it", "am i", "has anyone", "have you", "anyone"),
-    "fr": ("comment", "pourquoi", "combien", "ou est", "ou puis-je", "ou trouver", "quel est",
+    "fr": ("comment", "pourquoi", "combien", "ou est", "ou puis-je", "ou trouver", "ou faire",
+           "ou aller", "quel", "quelle", "quels", "quelles", "quel est",
            "quelle est", "quels sont", "quelles sont", "qui peut", "qui sait", "puis-je",
            "peut-on", "dois-je", "faut-il", "y a-t-il", "est-il", "sont-ils", "avez-vous",
            "savez-vous", "pouvez-vous"),
     "es": ("por que", "quien sabe", "cual es", "cuales son", "se puede", "hay alguien",
            "cuanto tiempo", "cuanto cuesta", "cuantos dias", "donde puedo", "donde se",
            "como puedo", "como se", "como hago", "que documentos", "que necesito"),
-    "tl": ("ano", "paano", "saan", "kailan", "bakit", "sino", "magkano", "ilan", "alin",
-           "gaano", "pwede ba", "puwede ba", "meron ba"),
+    "tl": ("ano", "anong", "paano", "paanong", "saan", "saang", "kailan", "bakit", "sino",
+           "magkano", "ilan", "ilang", "alin", "gaano", "gaanong", "pwede ba", "puwede ba",
+           "meron ba"),
     "uk": ("чи", "хто", "що робити", "що потрібно", "як", "де", "коли можна", "коли буде",
-           "чому", "скільки", "куди", "звідки", "навіщо", "можна"),
+           "чому", "скільки", "куди", "звідки", "навіщо", "можна", "який", "яка", "яке", "які"),
     "ar": ("هل", "ما هو", "ما هي", "ماذا", "كيف", "متى", "لماذا", "ليش", "امتى", "وين", "بكم",
            "كم مدة", "كم يستغرق", "كم عدد"),
     "fa": ("ایا", "چطور", "چطوری", "چگونه", "کجا", "چرا", "کی", "چی", "چند", "چقدر", "کدام",
@@ -99,10 +110,26 @@ _WORDS: dict[str, tuple[str, ...]] = {
            "कौनसा", "कौनसी", "किसे"),
 }  # fmt: skip
 
+# Question words that stand where the answer goes, anywhere in a sentence.
+_ANYWHERE: dict[str, tuple[str, ...]] = {
+    "pa": ("ਕਿਵੇਂ", "ਕਿੱਥੇ", "ਕਿਥੇ", "ਕਦੋਂ", "ਕਿਉਂ", "ਕਿੰਨਾ", "ਕਿੰਨੇ", "ਕਿੰਨੀ", "ਕਿਹੜਾ", "ਕਿਹੜੇ",
+           "ਕਿਹੜੀ", "ਕੌਣ", "ਜਾਂ ਨਹੀਂ"),
+    "hi": ("कैसे", "कहाँ", "कहां", "कब", "क्यों", "कितना", "कितने", "कितनी", "कौन", "कौनसा",
+           "कौनसी", "किस", "या नहीं"),
+    "fa": ("چطور", "چطوری", "چگونه", "کجا", "چرا", "کدوم", "کدام", "ایا", "چقدر", "چی"),
+    "ar": ("هل", "كم", "كيف", "متى", "لماذا", "ماذا", "اين", "وين", "عندي سؤال"),
+    "tl": ("ba", "bang", "kaya ba"),
+    "fr": ("combien", "est-ce", "quoi faire"),
+    "uk": ("скільки", "чи", "навіщо", "чому"),
+}  # fmt: skip
+# Scripts of one language only: their words apply whatever language was detected.
+_SCRIPT_OWN = {"pa", "hi"}
+
 # Chinese: sentence-final particles and A-not-A forms.
 _ZH_FINAL = re.compile(r"[吗嗎呢][\s。.!！…~～]*(?:$|[，,。\n])")
 _ZH_ANOTA = re.compile(
-    r"有没有|有沒有|能不能|可不可以|是不是|要不要|会不会|會不會|行不行|怎么|怎麼|多久|多少|哪里|哪裡|哪儿|什么|什麼|为什么|為什麼|是否"
+    r"([\u4e00-\u9fff])[不没沒]\1|可不可以|怎么|怎麼|多久|多少|哪里|哪裡|哪儿|哪家|哪个|哪個|哪些|"
+    r"什么|什麼|为什么|為什麼|是否|几个|幾個|多长时间"
 )
 
 # Sentence starts: the text start, or after . ! … : ; newline (the folded text keeps them).
@@ -140,8 +167,17 @@ def _word_re() -> list[tuple[str, re.Pattern[str]]]:
     return out
 
 
+def _anywhere_re() -> dict[str, re.Pattern[str]]:
+    out = {}
+    for lang, words in _ANYWHERE.items():
+        alts = "|".join(re.escape(fold(w)) for w in sorted(words, key=len, reverse=True))
+        out[lang] = re.compile(rf"(?<![\w\u0900-\u0a7f])(?:{alts})(?![\w\u0900-\u0a7f])")
+    return out
+
+
 _PHRASE_RES = _phrase_re()
 _WORD_RES = _word_re()
+_ANYWHERE_RES = _anywhere_re()
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,8 +188,8 @@ class QuestionHit:
     evidence: str
 
 
-def detect_question(text: str | None) -> QuestionHit | None:
-    """The first question rule that fires on ``text``, or ``None``.
+def detect_question(text: str | None, language: str | None = None) -> QuestionHit | None:
+    """The first question rule that fires on ``text`` (in ``language``, if known), or ``None``.
 
     Example
     -------
@@ -187,9 +223,14 @@ def detect_question(text: str | None) -> QuestionHit | None:
         m = rx.search(f)
         if m:
             return QuestionHit(f"q-word-{lang}", m.group(0).strip(" .!:;,\n"))
+    for lang, rx in _ANYWHERE_RES.items():
+        if lang in _SCRIPT_OWN or lang == language:
+            m = rx.search(f)
+            if m:
+                return QuestionHit(f"q-interrogative-{lang}", m.group(0))
     return None
 
 
-def is_question(text: str | None) -> bool:
+def is_question(text: str | None, language: str | None = None) -> bool:
     """Whether ``text`` reads as a question (see :func:`detect_question`)."""
-    return detect_question(text) is not None
+    return detect_question(text, language) is not None

@@ -59,6 +59,15 @@ def available() -> list[str]:
     return sorted(p.stem for p in taxonomy_dir().glob("*.toml"))
 
 
+Folded = tuple[str, str]
+
+
+def fold_for_matching(text: str) -> Folded:
+    """``text`` folded for matching: case-folded, and with its case kept (for acronyms)."""
+    cased = fold(text, keep_case=True)
+    return cased.casefold(), cased
+
+
 @dataclass(frozen=True, slots=True)
 class Category:
     id: str
@@ -116,16 +125,20 @@ class Taxonomy:
     _folded: Any = field(default=None, repr=False)
     _cased: Any = field(default=None, repr=False)
 
-    def match(self, text: str | None, language: str | None = None) -> list[Match]:
-        """Categories whose terms occur in ``text`` (a post in ``language``)."""
+    def match(
+        self, text: str | None, language: str | None = None, *, folded: Folded | None = None
+    ) -> list[Match]:
+        """Categories whose terms occur in ``text`` (a post in ``language``).
+
+        ``folded`` (from :func:`fold_for_matching`) saves folding the same text again when
+        several taxonomies match it.
+        """
         if not text:
             return []
         lang = language or "und"
+        low, cased = folded or fold_for_matching(text)
         found: dict[int, tuple[float, list[str]]] = {}
-        for automaton, hay in (
-            (self._folded, fold(text)),
-            (self._cased, fold(text, keep_case=True)),
-        ):
+        for automaton, hay in ((self._folded, low), (self._cased, cased)):
             if automaton is None or not len(automaton):
                 continue
             for end, idxs in automaton.iter(hay):
