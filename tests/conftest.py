@@ -98,18 +98,12 @@ def demo_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def measured_demo(demo_study: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the demo study with every registered measure run for both waves.
-
-    Labelled first, as ``settlescope measure`` does: the capacity measures read languages,
-    service categories and question flags.
-    """
+    """A copy of the demo study with every registered measure run for both waves."""
     from settlescope.measures.run import run_measures
-    from settlescope.text.label import label_workspace
 
     target = copy_study(demo_study, tmp_path_factory.mktemp("measured") / "study")
     opened = open_study(target)
     with opened.workspace() as ws:
-        label_workspace(ws, opened.study)
         run_measures(ws, opened.study, study_dir=target)
     return target
 

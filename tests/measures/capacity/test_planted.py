@@ -1,7 +1,7 @@
 """The capacity and offline measures recover what the synthetic study planted.
 
-The demo study is labelled by the text tools (languages, service categories, question flags)
-and measured once for this module; truth.json holds what was planted per partner.
+The demo study is labelled by the text tools (languages, service categories, question flags,
+which the measure runner applies first) and measured once for this module; truth.json holds what was planted per partner.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import pytest
 
 from settlescope.measures.run import run_measures
 from settlescope.study.setup import open_study
-from settlescope.text.label import label_workspace
 from tests.conftest import copy_study
 
 WAVES = ("baseline", "followup")
@@ -26,7 +25,7 @@ def measured(demo_study: Path, tmp_path_factory: pytest.TempPathFactory) -> Path
     target = copy_study(demo_study, tmp_path_factory.mktemp("capacity") / "study")
     opened = open_study(target)
     with opened.workspace() as ws:
-        label_workspace(ws, opened.study)
+        # run_measures labels the items first (languages, categories, question flags)
         run_measures(ws, opened.study, only=["capacity", "offline"], study_dir=target)
     return target
 
