@@ -24,6 +24,7 @@ from settlescope.measures.capacity.activity import cadence_of
 from settlescope.measures.capacity.common import Post
 from settlescope.measures.capacity.responsiveness import business_seconds, fastest_90_mean
 from settlescope.measures.run import run_measures
+from settlescope.text.label import label_workspace
 from tests.conftest import StudyFixture
 
 PARTNER = """
@@ -103,6 +104,12 @@ def _setup(study: StudyFixture, tmp_path: Path, extra: str = "") -> StudyFixture
     c.write_text(CLIENTS, encoding="utf-8")
     study.import_(c, fmt="clients-csv", partner="p1")
     with study.ws() as ws:
+        # the text tools label first; their categories and question flags are then replaced
+        # by hand-made ones, so that these tests check the measures alone (the runner's own
+        # labelling pass leaves items already labelled alone)
+        label_workspace(ws, study.opened.study)
+        ws.duck.execute("DELETE FROM item_labels WHERE taxonomy = 'ircc-services-v1'")
+        ws.duck.execute("DELETE FROM item_flags WHERE flag = 'question'")
         for pid, cat, score in LABELS:
             ws.duck.execute(
                 "INSERT INTO item_labels VALUES (?, 'ircc-services-v1', ?, ?, 'test', '1')",
