@@ -96,3 +96,7 @@ class UsageError(SettlescopeError):
     """The command was called wrongly (exit code 2)."""
 
     exit_code = 2
+
+
+class TaxonomyError(SettlescopeError):
+    """A taxonomy file is invalid."""

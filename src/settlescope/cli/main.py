@@ -379,6 +379,8 @@ def demo(
 
 
 # Commands defined in their own modules register on the same app when imported.
+from settlescope.cli import clients as _clients  # noqa: E402,F401
+from settlescope.cli import label as _label  # noqa: E402,F401
 from settlescope.cli import maps as _maps  # noqa: E402,F401
 from settlescope.cli import measure as _measure  # noqa: E402,F401
 

@@ -44,6 +44,10 @@ def measure(
     specs = select_measures(split_values(only))
     t0 = time.perf_counter()
     with opened.workspace() as ws:
+        # measures read languages, categories and question flags: label new items first
+        from settlescope.cli.label import label_with_progress
+
+        label_with_progress(ws, opened.study, quiet=as_json)
         waves = split_values(wave) or waves_with_data(ws, opened.study)
         if not waves:
             from settlescope.errors import MeasureError

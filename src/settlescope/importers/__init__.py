@@ -17,6 +17,7 @@ BUILTIN = (
     "meta",
     "tiktok",
     "youtube",
+    "clients",
 )
 
 _LOADED = False

@@ -97,6 +97,27 @@ RAW: dict[str, pa.Schema] = {
             ("_raw", STR),
         ]
     ),
+    # Offline client aggregates (no platform): counts as read, before the small-cell rule.
+    "client_records": pa.schema(
+        [
+            ("period_start", pa.date32()),
+            ("period_end", pa.date32()),
+            ("dimension", STR),
+            ("category", STR),
+            ("count", pa.int64()),
+            ("suppressed", pa.bool_()),
+            ("_locator", STR),
+            ("_raw", STR),
+        ]
+    ),
+    "client_rows": pa.schema(
+        [
+            ("client_ref", STR),
+            ("period_start", pa.date32()),
+            ("period_end", pa.date32()),
+            ("attributes", STR),
+        ]
+    ),
     "audience_breakdown": pa.schema(
         [
             ("platform", STR),
@@ -128,6 +149,8 @@ REQUIRED: dict[str, tuple[tuple[str, str], ...]] = {
         ("date", "bad-date"),
         ("dimension", "missing-dimension"),
     ),
+    "client_records": (("dimension", "missing-dimension"), ("category", "missing-category")),
+    "client_rows": (("client_ref", "missing-client"),),
 }
 
 Rows = pa.Table | list[dict[str, Any]]
@@ -158,6 +181,9 @@ class Batch:
     bytes_done: int | None = None
     staged: int = 0
     """Records a bulk importer wrote straight into the workspace's raw staging table."""
+    aggregated: int = 0
+    """Records folded into aggregate rows (client-level client records): counted as read,
+    and as loaded when their aggregates are new (as duplicates when they were all there)."""
 
 
 @dataclass
@@ -179,6 +205,7 @@ class Source:
     tz: ZoneInfo
     options: ImportOptions = field(default_factory=ImportOptions)
     partner_id: str | None = None
+    wave: str | None = None
 
     @property
     def name(self) -> str:

@@ -301,7 +301,10 @@ def split_invalid(table: str, t: pa.Table) -> tuple[pa.Table, list[Reject]]:
     """Drop rows missing a required field, returning them as rejects."""
     mask = None
     reasons = []
-    for col, reason in (("platform", "missing-platform"), *REQUIRED[table]):
+    checks = REQUIRED[table]
+    if "platform" in RAW[table].names:
+        checks = (("platform", "missing-platform"), *checks)
+    for col, reason in checks:
         ok = pc.is_valid(t.column(col))
         if col in ("platform_id", "source", "target", "account", "metric", "dimension", "platform"):
             ok = pc.and_(ok, pc.fill_null(pc.not_equal(t.column(col), ""), False))
@@ -494,7 +497,85 @@ def _assemble(table: str, cols: dict[str, Any]) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
+def suppress_counts(
+    counts: pa.Array | pa.ChunkedArray, suppress_max: int, round_to: int
+) -> tuple[pa.Array, pa.Array]:
+    """The small-cell rule: ``(counts stored, suppressed)``.
+
+    Counts up to ``suppress_max`` are suppressed (stored as null); the others are rounded to
+    the nearest multiple of ``round_to`` (halves up). IRCC's open data rule is
+    ``suppress_max=5, round_to=5``; ``suppress_max=-1, round_to=1`` keeps counts as they are.
+
+    Example
+    -------
+    >>> c, s = suppress_counts(pa.array([0, 5, 6, 12, 13, None]), 5, 5)
+    >>> c.to_pylist(), s.to_pylist()
+    ([None, None, 5, 10, 15, None], [True, True, False, False, False, True])
+    """
+    vals = counts.to_pylist()
+    out: list[int | None] = []
+    supp: list[bool] = []
+    for v in vals:
+        if v is None or v <= suppress_max:
+            out.append(None)
+            supp.append(True)
+        else:
+            step = max(1, round_to)
+            out.append(((v + step // 2) // step) * step if step > 1 else v)
+            supp.append(False)
+    return pa.array(out, pa.int64()), pa.array(supp, pa.bool_())
+
+
+def canonical_clients(table: str, t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
+    """Client aggregates (the small-cell rule applied) or client rows, keyed per partner."""
+    n = t.num_rows
+    partner = str(ctx.get("partner_id") or "")
+    start = pc.cast(t.column("period_start"), pa.string())
+    end = pc.cast(t.column("period_end"), pa.string())
+    common = {
+        "partner_id": pa.array([partner] * n, pa.string()),
+        "period_start": t.column("period_start"),
+        "period_end": t.column("period_end"),
+        "wave": pa.array([ctx["wave"]] * n, pa.string()),
+        "run_id": pa.array([ctx["run_id"]] * n, pa.string()),
+    }
+    if table == "client_rows":
+        refs = t.column("client_ref").to_pylist()
+        p = book.pseudonymise
+        hidden = [p("clients", f"{partner}\x1f{r}") if p else None for r in refs]
+        if p is None:
+            import hashlib
+
+            hidden = [
+                "#" + hashlib.sha256(f"{partner}\x1f{r}".encode()).hexdigest()[:20] for r in refs
+            ]
+        ref_col = pa.array(hidden, pa.string())
+        key = pc.binary_join_element_wise(common["partner_id"], start, end, ref_col, "|")
+        return _assemble(
+            table,
+            {**common, "record_key": key, "client_ref": ref_col,
+             "attributes": t.column("attributes")},
+        )  # fmt: skip
+    privacy = book.study.privacy if book.study else None
+    smax = privacy.client_suppress_max if privacy else 5
+    step = privacy.client_round_to if privacy else 5
+    counts, small = suppress_counts(t.column("count"), smax, step)
+    at_source = pc.fill_null(t.column("suppressed"), False)
+    suppressed = pc.or_(small, at_source)
+    counts = pc.if_else(at_source, pa.nulls(n, pa.int64()), counts)
+    key = pc.binary_join_element_wise(
+        common["partner_id"], start, end, t.column("dimension"), t.column("category"), "|"
+    )
+    return _assemble(
+        table,
+        {**common, "record_key": key, "dimension": t.column("dimension"),
+         "category": t.column("category"), "count": counts, "suppressed": suppressed},
+    )  # fmt: skip
+
+
 def canonical(table: str, t: pa.Table, book: AccountBook, ctx: dict[str, Any]) -> pa.Table:
+    if table in ("client_records", "client_rows"):
+        return canonical_clients(table, t, book, ctx)
     if table == "items":
         return canonical_items(t, book, ctx)
     if table == "interactions":

@@ -178,7 +178,9 @@ def import_file(
         tz = ZoneInfo(options.time_zone) if options.time_zone else study.time_zone_for(partner_id)
     else:
         tz = ZoneInfo(options.time_zone or "UTC")
-    source = Source(path=path, study=study, tz=tz, options=options, partner_id=partner_id)
+    source = Source(
+        path=path, study=study, tz=tz, options=options, partner_id=partner_id, wave=wave
+    )
     runs = ws.table("import_runs")
     same_size = runs.filter((runs.size_bytes == path.stat().st_size) & (runs.format_id == spec.id))
     hashing = _Digest(path)
@@ -229,6 +231,7 @@ def import_file(
     total = path.stat().st_size
     accounts_before = ws.count("accounts")
     reject_rows: list[dict[str, object]] = []
+    aggregated = 0
 
     def add_rejects(rejects: list[Reject]) -> None:
         for r in rejects:
@@ -282,7 +285,8 @@ def import_file(
                         if t.num_rows:
                             ws.stage(table, canonical(table, t, book, ctx))
                     add_rejects(batch.rejects)
-                    summary.read += len(batch.rejects) + batch.staged
+                    summary.read += len(batch.rejects) + batch.staged + batch.aggregated
+                    aggregated += batch.aggregated
                     ws.stage("accounts", book.take_new(), primary=False)
                     if progress:
                         progress(batch.bytes_done or 0, total, summary.read)
@@ -309,12 +313,20 @@ def import_file(
                 summary.duplicates += bulk_valid - new
                 if bulk_valid:
                     summary.by_table["items"] = bulk_valid
-            for table in ("items", "audience", "audience_breakdown"):
+            for table in ("items", "audience", "audience_breakdown", "client_records"):
+                before = ws.count(table) if aggregated and table == "client_records" else 0
                 new, staged = ws.merge_staged(table)
                 summary.loaded += new
                 summary.duplicates += staged - new
                 if staged:
                     summary.by_table[table] = staged
+            if aggregated:
+                # client-level rows were folded into aggregates: loaded if they added any
+                grew = ws.count("client_records") > before
+                summary.loaded += aggregated if grew else 0
+                summary.duplicates += 0 if grew else aggregated
+                summary.by_table["client_records"] = aggregated
+            ws.merge_staged("client_rows")
             edges = derived_edges(ws, run_id, ctx)
             if ws.engine == "duckdb" and not ws.is_staged("interactions"):
                 # Nothing else to merge them with: the new edges go straight in.

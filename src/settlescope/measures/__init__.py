@@ -18,6 +18,12 @@ BUILTIN = (
     "settlescope.measures.network.positions",
     "settlescope.measures.reach.audience",
     "settlescope.measures.reach.engagement",
+    "settlescope.measures.capacity.activity",
+    "settlescope.measures.capacity.coverage",
+    "settlescope.measures.capacity.responsiveness",
+    "settlescope.measures.capacity.accessibility",
+    "settlescope.measures.capacity.index",
+    "settlescope.measures.offline.representation",
 )
 
 _loaded = False

@@ -279,6 +279,13 @@ def run_measures(
     for w in wave_ids:
         study.wave(w)
     report = progress or (lambda mid, wave, done, note: None)
+    if ws.engine == "duckdb":
+        # Measures read languages, categories and question flags: label the items that the
+        # current text methods have not labelled yet (a no-op when all are). Labelling runs
+        # on DuckDB only: on Spark, measures read the labels the tables already hold.
+        from settlescope.text.label import label_workspace
+
+        label_workspace(ws, study)
     with ws.memory_budget(os.environ.get(MEMORY_ENV, DEFAULT_MEMORY)):
         pending = _compute(ws, study, specs, params, wave_ids, report)
     return _write(ws, pending)

@@ -98,6 +98,10 @@ class Privacy(_Strict):
     pseudonymise: bool = True
     redact_text: bool = False
     store_client_rows: bool = False
+    # The small-cell rule applied to client records on storage (IRCC: counts of 0 to 5 are
+    # suppressed, the others rounded to 5). -1 and 1 keep counts as they are.
+    client_suppress_max: int = Field(default=5, ge=-1)
+    client_round_to: int = Field(default=5, ge=1)
 
 
 class ColumnMapping(_Strict):

@@ -305,6 +305,9 @@ class Generator:
         self.hostile_counter = 0
         self.qa_real: dict[str, dict[str, int]] = {}
         self.service_real: dict[str, dict[str, int]] = {}
+        # the same, per wave, platform and language / kind of post (see _truth)
+        self.qa_real_by: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
+        self.service_real_by: dict[str, dict[str, dict[str, dict[str, int]]]] = {}
         self.within_edges = [0, 0]
         self.authors_cache: dict[str, list[str]] = {}
         self.n_interactions = 0
@@ -574,10 +577,15 @@ class Generator:
             svc_names = [text.SERVICES[s] for s in svc.tolist()]
             made = tm.org_posts([olangs[k] for k in pick.tolist()], svc_names)
             real = self.service_real.setdefault(c.org.id, {})
+            by = self.service_real_by.setdefault(c.org.id, {}).setdefault(wave, {})
             for j, i in enumerate(idx):
                 texts[i] = made[j]
                 langs[i] = olangs[int(pick[j])]
                 real[svc_names[j]] = real.get(svc_names[j], 0) + 1
+                # what the text says: other languages than en/fr have one generic post
+                said = svc_names[j] if langs[i] in text.ORG_POSTS else "generic"
+                key = f"{c.platform}|{c.mode}|{langs[i]}|{said}"
+                by[key] = by.get(key, 0) + 1
                 if (i + j) % 4 == 0:
                     texts[i] += " #newcomers #Canada"
         # decorate (not scams: forwarded copies must stay identical)
@@ -644,7 +652,7 @@ class Generator:
             mention_names=m_names,
         )  # fmt: skip
         r.extra["forwarded_from"] = forwarded
-        self._record_qa(c, tbl, r)
+        self._record_qa(c, tbl, r, wave)
         self._tally_items(c, tbl, np.array(m_rows, dtype=np.int64), share_rows, share_to)
         return r
 
@@ -789,13 +797,21 @@ class Generator:
         self.scams.append(rec)
         return to
 
-    def _record_qa(self, c: Container, tbl: threads.Table, r: platforms.Rendered) -> None:
+    def _record_qa(
+        self, c: Container, tbl: threads.Table, r: platforms.Rendered, wave: str
+    ) -> None:
         if c.mode != "group" or c.partner is None:
             return
         d = self.qa_real.setdefault(
             c.partner, {"questions": 0, "org": 0, "peer": 0, "unanswered": 0}
         )
         q = tbl.role == threads.QUESTION
+        by = self.qa_real_by.setdefault(c.partner, {}).setdefault(wave, {})
+        e = by.setdefault(c.platform, {"questions": 0, "org": 0, "peer": 0, "unanswered": 0})
+        e["questions"] += int(q.sum())
+        e["org"] += int((tbl.role == threads.ORG_ANSWER).sum())
+        e["peer"] += int((tbl.role == threads.PEER_ANSWER).sum())
+        e["unanswered"] = e["questions"] - e["org"] - e["peer"]
         d["questions"] += int(q.sum())
         d["org"] += int((tbl.role == threads.ORG_ANSWER).sum())
         d["peer"] += int((tbl.role == threads.PEER_ANSWER).sum())
@@ -1154,6 +1170,10 @@ class Generator:
                         lines.append(f"  id = {q(a.id)}")
                     lines += [f"  kind = {q(a.kind)}", f"  name = {q(a.name)}", ""]
         lines += ["[taxonomies]", 'use = ["ircc-services-v1", "topics-v1", "scams-v1"]', ""]
+        # the places the synthetic clients' records call rural (small towns, rural partners)
+        rural = sorted({r for o in self.partners for r in self.plans[o.id].audience.rural})
+        lines += ["[measures.offline]",
+                  "rural_regions = [" + ", ".join(q(r) for r in rural) + "]", ""]  # fmt: skip
         (self.out / "study.toml").write_text("\n".join(lines), encoding="utf-8")
 
     # -- truth -----------------------------------------------------------------------------
@@ -1203,6 +1223,14 @@ class Generator:
                 entry["service_posts_realised"] = dict(
                     sorted(self.service_real.get(org.id, {}).items())
                 )
+                # per wave and platform: questions and who answered them first
+                entry["questions_realised_by"] = self.qa_real_by.get(org.id, {})
+                # per wave: organization posts by "platform|container mode|language|service the text
+                # announces" ("generic" for the one post other languages than en/fr have)
+                entry["service_posts_realised_by"] = {
+                    w: dict(sorted(d.items()))
+                    for w, d in self.service_real_by.get(org.id, {}).items()
+                }
                 entry["client_gaps"] = plan.audience.gaps()
                 entry["clients"] = plan.audience.clients
             partners[org.id] = entry

@@ -1,0 +1,1 @@
+"""Phase 1 (ii): capacity to deliver settlement services through social media."""

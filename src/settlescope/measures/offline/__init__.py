@@ -1,0 +1,1 @@
+"""Phase 1 (iii): the online audience against the offline clients."""
