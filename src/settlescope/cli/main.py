@@ -381,6 +381,7 @@ def demo(
 # Commands defined in their own modules register on the same app when imported.
 from settlescope.cli import maps as _maps  # noqa: E402,F401
 from settlescope.cli import measure as _measure  # noqa: E402,F401
+from settlescope.cli import report as _report  # noqa: E402,F401
 
 
 def run() -> None:

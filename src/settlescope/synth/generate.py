@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from settlescope.errors import UsageError
+from settlescope.study.template import PHASES_TOML
 from settlescope.synth import audience, platforms, text, threads
 from settlescope.synth.network import DEFINITION as NETWORK_DEFINITION
 from settlescope.synth.network import NetworkTally
@@ -1153,6 +1154,7 @@ class Generator:
                     if a.id:
                         lines.append(f"  id = {q(a.id)}")
                     lines += [f"  kind = {q(a.kind)}", f"  name = {q(a.name)}", ""]
+        lines += [PHASES_TOML.strip(), ""]
         lines += ["[taxonomies]", 'use = ["ircc-services-v1", "topics-v1", "scams-v1"]', ""]
         (self.out / "study.toml").write_text("\n".join(lines), encoding="utf-8")
 
