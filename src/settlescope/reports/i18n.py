@@ -82,7 +82,9 @@ class Language:
     def percent(self, value: float | None, digits: int = 1) -> str:
         if value is None:
             return "–"
-        pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
+        # the locale's own percent pattern (fr-CA puts a no-break space before %), with digits
+        base = str(Locale.parse(self.locale).percent_formats[None].pattern)
+        pattern = base.replace("#,##0", "#,##0" + ("." + "0" * digits if digits > 0 else ""), 1)
         return format_percent(value, format=pattern, locale=self.locale)
 
     def date(self, value: dt.date | dt.datetime | None, style: str = "long") -> str:
