@@ -58,17 +58,24 @@ def _figures(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
             spec=charts.figure_bars(these, _(f.label), unit, data.sector_median(f), _),
         ))  # fmt: skip
     # the table lists the partners and the sector's median; the charts show every organization
-    table_rows = [r for r in rows if r["role"] == _("partner")]
-    for f in s.figures:
-        med = data.sector_median(f)
-        if med is not None:
-            table_rows.append(dict(organization=_("Sector median"), role=_("sector"),
-                                   measure=f.measure, metric=_(f.label), value=med, lower=None,
-                                   upper=None, n=len(data.sector_values(f)), unit=data.unit(f)))  # fmt: skip
+    table_rows = _table_rows(data, s, rows)
     if table_rows:
         b.tables.append(ReportTable(f"{s.id}", b.title, data.figure_columns(), table_rows,
                                     note=_("Intervals are 95% intervals; n is the number of "
                                            "observations behind each value.")))  # fmt: skip
+
+
+def _table_rows(data: ReportData, s: Section, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The partners' rows and, per figure, the sector's median with its n (organizations)."""
+    _ = data.lang.gettext
+    out = [r for r in rows if r["role"] == _("partner")]
+    for f in s.figures:
+        med = data.sector_median(f)
+        if med is not None:
+            out.append(dict(organization=_("Sector median"), role=_("sector"), measure=f.measure,
+                            metric=_(f.label), value=med, lower=None, upper=None,
+                            n=len(data.sector_values(f)), unit=data.unit(f)))  # fmt: skip
+    return out
 
 
 def _with_sector(data: ReportData, f: Any, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -359,7 +366,10 @@ def _guidance(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
 
     b.html = render_guidance(data, s, o.partner)
     if s.figures:
-        _figures(data, s, b, o)
+        # the guidance states the benchmarks; the table gives them with intervals and n
+        rows = _table_rows(data, s, data.figure_rows(s.figures, o.partner))
+        if rows:
+            b.tables.append(ReportTable(s.id, b.title, data.figure_columns(), rows))
 
 
 BUILDERS: dict[str, Builder] = {
