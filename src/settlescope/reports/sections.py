@@ -303,30 +303,43 @@ def _methods(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
     runs = data.ws.table("measure_runs")
     done = {r["measure_id"]: r for r in runs.filter(runs.wave == data.wave).to_pyarrow()
             .to_pylist()}  # fmt: skip
-    rows = []
+    used: dict[str, set[str]] = {}
+    for sec in data.deliverable.sections:
+        for f in sec.figures:
+            used.setdefault(f.measure, set()).add(f.metric)
+    measures, metrics = [], []
     for mid in data.deliverable.measure_ids:
         spec = data.registry.get(mid)
         if spec is None:
             continue
         run = done.get(mid)
+        measures.append(dict(
+            measure=spec.id, version=spec.version, title=spec.title, definition=spec.definition,
+            computed=run["finished_at"].date().isoformat() if run else None,
+            references="; ".join(spec.references),
+        ))  # fmt: skip
         for m in spec.metrics:
-            rows.append(dict(
-                measure=spec.id, version=spec.version, title=spec.title, metric=m.name,
-                unit=m.unit, definition=m.definition,
-                computed=run["finished_at"].date().isoformat() if run else None,
-                references="; ".join(spec.references),
-            ))  # fmt: skip
+            if m.name in used.get(mid, ()):
+                metrics.append(dict(measure=spec.id, version=spec.version, metric=m.name,
+                                    unit=m.unit, definition=m.definition))  # fmt: skip
     b.paragraphs.append(_("Every figure comes from a registered measure with a frozen, "
-                          "versioned definition. The table lists each measure's version, its "
-                          "metrics, their units and definitions, and when they were computed "
-                          "for this wave."))  # fmt: skip
+                          "versioned definition. The first table lists each measure's version, "
+                          "definition and sources, and when it was computed for this wave; the "
+                          "second, the definition and unit of every metric this report "
+                          "shows."))  # fmt: skip
     b.tables.append(ReportTable(
-        "methods", b.title,
+        "methods-measures", b.title,
         [Column("measure", _("Measure")), Column("version", _("Version"), "int"),
-         Column("title", _("Title")), Column("metric", _("Metric")), Column("unit", _("Unit")),
-         Column("definition", _("Definition")), Column("computed", _("Computed on")),
-         Column("references", _("References"))],
-        rows,
+         Column("title", _("Title")), Column("definition", _("Definition")),
+         Column("computed", _("Computed on")), Column("references", _("References"))],
+        measures,
+    ))  # fmt: skip
+    b.tables.append(ReportTable(
+        "methods-metrics", _("Metrics shown in this report"),
+        [Column("measure", _("Measure")), Column("version", _("Version"), "int"),
+         Column("metric", _("Metric")), Column("unit", _("Unit")),
+         Column("definition", _("Definition"))],
+        metrics,
     ))  # fmt: skip
 
 
