@@ -18,6 +18,7 @@ BUILTIN = (
     "settlescope.measures.network.positions",
     "settlescope.measures.reach.audience",
     "settlescope.measures.reach.engagement",
+    "settlescope.measures.reach.timing",
 )
 
 _loaded = False

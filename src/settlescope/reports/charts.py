@@ -89,6 +89,24 @@ def monthly_lines(rows: list[dict[str, Any]], title: str) -> dict[str, Any]:
     return chart.to_dict()
 
 
+def hourly_lines(rows: list[dict[str, Any]], title: str, gettext: Any) -> dict[str, Any]:
+    """Engagements per post by local hour of posting, one line per organization."""
+    chart = (
+        alt.Chart(alt.Data(values=rows))
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("hour:Q", title=gettext("Hour of day (local time)"),
+                    scale=alt.Scale(domain=[0, 23]), axis=alt.Axis(tickCount=12)),
+            y=alt.Y("value:Q", title=title),
+            color=alt.Color("organization:N", title=None, legend=alt.Legend(orient="bottom")),
+            tooltip=["organization:N", "hour:Q", alt.Tooltip("value:Q", format=",.1f"),
+                     alt.Tooltip("n:Q", title="n")],
+        )
+        .properties(width=560, height=240)
+    )  # fmt: skip
+    return chart.to_dict()
+
+
 @functools.lru_cache(maxsize=2)
 def format_locale(bcp47: str) -> dict[str, Any]:
     """d3's number-format locale of the language (decimal and grouping signs)."""

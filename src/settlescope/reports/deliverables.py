@@ -105,9 +105,6 @@ PLANNED: dict[str, Figure] = {
                                 "Client languages served online", family="capacity"),
     "capacity-index": Figure("capacity-index", "capacity-index",
                              "Capacity Index", family="capacity"),
-    "posting-times": Figure("posting-times", "engagements-per-post",
-                            "Engagements per post by hour of posting", dimension="hour",
-                            family="reach"),
     "online-offline": Figure("offline-representation", "representation-ratio",
                              "Online share / offline share of clients", better=None,
                              family="offline"),
@@ -136,6 +133,15 @@ PARTICIPATION = Figure(
     "participation",
     "Bridging between communities (participation)",
     dimension="organization",
+)
+BEST_HOUR = Figure(
+    "posting-times", "best-hour", "Hour with the most engagement per post", better=None
+)
+HOURLY = Figure(
+    "posting-times",
+    "engagements-per-post",
+    "Engagements per post by hour of posting",
+    dimension="hour",
 )
 COMMUNITIES_REACHED = Figure(
     "network-brokerage", "communities-reached", "Communities reached", dimension="organization"
@@ -212,7 +218,7 @@ TOOLKIT = Deliverable(
         Section("response-times", "Response-time targets", "guidance",
                 (PLANNED["reply-rate"], PLANNED["first-response"])),
         Section("posting", "Posting that reaches people", "guidance",
-                (ENG_RATE, ENGAGED, PLANNED["posting-times"])),
+                (ENG_RATE, ENGAGED, BEST_HOUR), measures=("posting-times",)),
         Section("under-served", "Under-served services and languages", "guidance",
                 (PLANNED["service-coverage"], PLANNED["language-coverage"])),
         Section("community", "Managing online communities: a checklist", "guidance"),

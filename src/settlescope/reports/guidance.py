@@ -48,8 +48,22 @@ def guidance_context(data: ReportData, s: Section, partner: str | None) -> dict[
                     entry["partners"].append(dict(name=name, value=data.fmt(v, unit),
                                                   position=pos))  # fmt: skip
         figures.append(entry)
+    best_hours = []
+    if "posting-times" in s.measure_ids:
+        from settlescope.reports.deliverables import BEST_HOUR, HOURLY
+
+        for scope, pid, name in data.org_scopes(partner):
+            r = data.row(BEST_HOUR, scope, pid)
+            if scope != "partner" or r is None:
+                continue
+            hour = int(r["value"])
+            mean = next((h["value"] for h in data.breakdown(HOURLY, scope, pid, "hour")
+                         if h["category"] == f"{hour:02d}"), None)  # fmt: skip
+            best_hours.append(dict(name=name, hour=f"{hour:02d}:00", n=r["n"],
+                                   value=data.lang.number(mean, 1)))  # fmt: skip
     missing = data.not_current(s.measure_ids)
     return dict(
+        best_hours=best_hours,
         figures=figures,
         partner=data.study.organization(partner).name if partner else None,
         command=data.command(missing) if missing else None,

@@ -378,6 +378,16 @@ def _guidance(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
     from settlescope.reports.guidance import render_guidance
 
     b.html = render_guidance(data, s, o.partner)
+    if "posting-times" in s.measure_ids:
+        from settlescope.reports.deliverables import HOURLY
+
+        _ = data.lang.gettext
+        lines = [dict(organization=name, hour=int(r["category"]), value=r["value"], n=r["n"])
+                 for scope, pid, name in data.org_scopes(o.partner) if scope == "partner"
+                 for r in data.breakdown(HOURLY, scope, pid, "hour")]  # fmt: skip
+        if lines:
+            b.charts.append(dict(id="posting-hours", title=_(HOURLY.label),
+                                 spec=charts.hourly_lines(lines, _(HOURLY.label), _)))  # fmt: skip
     if s.figures:
         # the guidance states the benchmarks; the table gives them with intervals and n
         rows = _table_rows(data, s, data.figure_rows(s.figures, o.partner))
