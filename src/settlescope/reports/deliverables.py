@@ -218,7 +218,7 @@ TOOLKIT = Deliverable(
         Section("response-times", "Response-time targets", "guidance",
                 (PLANNED["reply-rate"], PLANNED["first-response"])),
         Section("posting", "Posting that reaches people", "guidance",
-                (ENG_RATE, ENGAGED, BEST_HOUR), measures=("posting-times",)),
+                (ENG_RATE, ENGAGED), measures=("posting-times",)),
         Section("under-served", "Under-served services and languages", "guidance",
                 (PLANNED["service-coverage"], PLANNED["language-coverage"])),
         Section("community", "Managing online communities: a checklist", "guidance"),

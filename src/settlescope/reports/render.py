@@ -29,6 +29,7 @@ from settlescope.reports.maps import _javascript, _json_for_script
 from settlescope.reports.tables import Column, ReportTable, write_data_package, write_xlsx
 
 FORMATS = ("html", "pdf", "xlsx", "data")
+CHART_FONT = "DejaVu Sans"
 
 
 def parse_formats(value: str | None) -> tuple[str, ...]:
@@ -99,6 +100,12 @@ def render_html(doc: Document, mode: str) -> str:
     data = doc.data
     lang = data.lang
     chart_list = [c for b in doc.blocks for c in b.charts]
+    for c in chart_list:
+        for key in ("spec", "static"):
+            if c.get(key) is not None:
+                # one font for measuring labels (vl-convert) and drawing them (WeasyPrint,
+                # browsers), so right-aligned axis labels are not cut off
+                c[key].setdefault("config", {}).setdefault("font", CHART_FONT)
     if mode == "print":
         for c in chart_list:
             if c.get("map"):
