@@ -143,6 +143,7 @@ def _maps(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
     scopes = [] if o.partner else [Scope("sector", "sector")]
     scopes += [Scope("partner", p.id) for p in data.partners if o.partner in (None, p.id)]
     opts = MapOptions(max_nodes=400, width=640)
+    PRINT_PARTNER_MAP = MapOptions(max_nodes=150, width=640)  # noqa: N806
     for sc in scopes:
         try:
             net = reader.read(sc, data.wave)
@@ -154,8 +155,14 @@ def _maps(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
         m = build_map(net, title, opts, stored_positions(data.ws, layout_id(sc)))
         with data.ws.transaction():
             m.placement.save(data.ws)
+        static = m
+        if sc.scope == "partner":
+            # printed partner maps show the most central accounts only: each map costs the
+            # PDF a raster of every mark (bench/RESULTS.md); positions are the stored ones
+            static = build_map(net, title, PRINT_PARTNER_MAP,
+                               stored_positions(data.ws, layout_id(sc)))  # fmt: skip
         b.charts.append(dict(id=f"map-{sc.scope}-{sc.scope_id}", title=title,
-                             spec=m.spec(interactive=True), static=m.spec(interactive=False),
+                             spec=m.spec(interactive=True), static=static.spec(interactive=False),
                              map=True))  # fmt: skip
     b.paragraphs.append(_("Each dot is an account; organizations are labelled. Colours show "
                           "the communities found in the network. Private individuals are "
