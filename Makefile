@@ -1,5 +1,6 @@
 # settlescope: the few commands people use.
-#   make demo   install, then generate the small synthetic study, import it, show it
+#   make demo   install, then the whole phase-1 path on the small synthetic study:
+#               generate, import, measure, report and Toolkit edition 1
 #   make test   install, then run the test suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -16,6 +17,13 @@ system-deps:
 	@command -v java >/dev/null 2>&1 || { \
 	  echo "Installing a Java runtime for Spark (needs root and Debian's packages)"; \
 	  apt-get update -qq && apt-get install -y -qq default-jre-headless >/dev/null; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "Installing poppler-utils for the PDF checks (needs root and Debian's packages)"; \
+	  apt-get update -qq && apt-get install -y -qq poppler-utils >/dev/null; }
+	@{ ldconfig -p | grep -q libharfbuzz-subset && ldconfig -p | grep -q libpangoft2-1.0; } || { \
+	  echo "Installing Pango for WeasyPrint's PDF reports (needs root and Debian's packages)"; \
+	  apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 \
+	    fonts-dejavu-core >/dev/null; }
 	@test -x /usr/bin/chromium || { \
 	  echo "Installing Chromium for the browser tests (needs root and Debian's packages)"; \
 	  apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
@@ -27,7 +35,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
-demo: install
+demo: install system-deps
 	$(BIN)/settlescope demo demo-study
 
 test: install system-deps

@@ -92,7 +92,7 @@ def demo_study(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("demo")
     with pytest.MonkeyPatch.context() as mp:
         mp.delenv("SETTLESCOPE_KEY_FILE", raising=False)
-        run_demo(root / "study", seed=0, console=_quiet_console())
+        run_demo(root / "study", seed=0, console=_quiet_console(), outputs=False)
     return root / "study"
 
 

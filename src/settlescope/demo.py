@@ -1,4 +1,6 @@
-"""The demo: generate the small synthetic study, import it, and report what is there.
+"""The demo: the whole phase-1 path on the small synthetic study.
+
+Generate, import, measure, build the phase-1 report and Toolkit edition 1.
 
 The generator writes every platform's real export format. Files whose importer is
 registered are imported in their own format; for the rest, the generic NDJSON file that
@@ -54,6 +56,7 @@ def run_demo(
     seed: int = 0,
     console: Console | None = None,
     progress_console: Console | None = None,
+    outputs: bool = True,
 ) -> dict[str, Any]:
     from settlescope.store.pseudonym import create_key
     from settlescope.synth import generate
@@ -88,5 +91,25 @@ def run_demo(
             )
             console.print("  " + s.line())
         st = ws.status()
+        if outputs:
+            st["outputs"] = phase1_outputs(ws, opened, directory, console)
     st["study"] = opened.study.study.name
     return st
+
+
+def phase1_outputs(ws: Any, opened: Any, directory: Path, console: Console) -> dict[str, str]:
+    """Measure the imported study, then build the phase-1 report and Toolkit edition 1."""
+    from settlescope.measures.run import run_measures
+    from settlescope.reports.build import build_report
+    from settlescope.reports.toolkit import build_toolkit
+
+    console.print("Computing the measures ...")
+    runs = run_measures(ws, opened.study, study_dir=directory)
+    console.print(f"  {sum(r.rows for r in runs):,} result rows from {len(runs)} measure runs")
+    console.print("Building the phase-1 report (HTML, PDF, XLSX, data package) ...")
+    rep = build_report(ws, opened.study, directory)
+    console.print("Building the Social Media Toolkit, edition 1 ...")
+    ed = build_toolkit(ws, opened.study, directory)
+    files = {f"report {k}": str(v) for k, v in rep.result.files.items()}
+    files.update({f"toolkit {k}": str(v) for k, v in ed.result.files.items()})
+    return files

@@ -26,7 +26,19 @@ def run(*args: str) -> tuple[int, str]:
 def test_help_and_version() -> None:
     code, out = run("--help")
     assert code == 0
-    for cmd in ("init", "import", "status", "formats", "synth", "demo", "map", "export-graph"):
+    for cmd in (
+        "init",
+        "import",
+        "status",
+        "formats",
+        "synth",
+        "demo",
+        "map",
+        "export-graph",
+        "report",
+        "toolkit",
+        "timeline",
+    ):
         assert cmd in out
     code, out = run("--version")
     assert code == 0 and __version__ in out
@@ -120,6 +132,14 @@ def test_demo_ends_with_a_status_table(tmp_path: Path, monkeypatch: pytest.Monke
     code, out = run("demo", str(tmp_path / "demo"))
     assert code == 0, out
     assert "Workspace of" in out and "items" in out
+    # the whole phase-1 path: the report and Toolkit edition 1, their HTML and PDF printed
+    printed = dict(line.rsplit(maxsplit=1) for line in out.splitlines()
+                   if line.startswith(("report ", "toolkit ")))  # fmt: skip
+    assert {k.strip() for k in printed} == {"report html", "report pdf", "toolkit html",
+                                            "toolkit pdf"}  # fmt: skip
+    for path in printed.values():
+        assert Path(path).is_file() and Path(path).stat().st_size > 10_000
+    assert "edition-001" in printed["toolkit pdf"]
     st = json.loads(run("status", "--study", str(tmp_path / "demo"), "--json")[1])
     assert st["tables"]["rejects"]["rows"] == 0
     # every planted post and message is there once (system and service lines are items of

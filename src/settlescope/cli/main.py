@@ -366,13 +366,20 @@ def demo(
         "demo-study"
     ),
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    outputs: Annotated[
+        bool,
+        typer.Option(help="Also measure, and build the phase-1 report and Toolkit edition 1."),
+    ] = True,
 ) -> None:
-    """Generate the small synthetic study, import it, and show what is there."""
+    """Generate the small synthetic study, import, measure, report and build the Toolkit."""
     from settlescope.demo import run_demo
 
     t0 = time.perf_counter()
-    st = run_demo(directory, seed=seed, console=out, progress_console=err)
+    st = run_demo(directory, seed=seed, console=out, progress_console=err, outputs=outputs)
     print_status(st)
+    for what, path in st.get("outputs", {}).items():
+        if what.endswith(("html", "pdf")):
+            out.print(f"{what:13} {escape(path)}", highlight=False, soft_wrap=True)
     out.print(
         f"Demo finished in {time.perf_counter() - t0:.1f} s. Study folder: {escape(str(directory))}"
     )
@@ -383,6 +390,7 @@ from settlescope.cli import clients as _clients  # noqa: E402,F401
 from settlescope.cli import label as _label  # noqa: E402,F401
 from settlescope.cli import maps as _maps  # noqa: E402,F401
 from settlescope.cli import measure as _measure  # noqa: E402,F401
+from settlescope.cli import report as _report  # noqa: E402,F401
 
 
 def run() -> None:

@@ -24,6 +24,7 @@ BUILTIN = (
     "settlescope.measures.capacity.accessibility",
     "settlescope.measures.capacity.index",
     "settlescope.measures.offline.representation",
+    "settlescope.measures.reach.timing",
 )
 
 _loaded = False

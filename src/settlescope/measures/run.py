@@ -204,7 +204,7 @@ def inputs_fingerprint(ws: Workspace, study: Study, wave: str) -> str:
         {
             "runs": ids,
             "labels": labels,
-            "study": study.model_dump(mode="json", exclude={"measures", "mappings"}),
+            "study": study.model_dump(mode="json", exclude={"measures", "mappings", "phases"}),
         },
         option=orjson.OPT_SORT_KEYS,
     )

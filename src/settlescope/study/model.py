@@ -126,6 +126,38 @@ class StudyInfo(_Strict):
         return _check_zone(v)
 
 
+class PlannedDeliverable(_Strict):
+    """A deliverable of a phase: what it is, when it is due, and the results it rests on.
+
+    ``report`` names a declared deliverable of settlescope (``phase1``, ``toolkit``) whose
+    measures decide the status; ``measures`` (families or measure ids) can name them
+    instead. ``wave`` is the wave whose results count (default: any wave with data).
+    """
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1)
+    due: dt.date
+    report: str | None = None
+    measures: tuple[str, ...] = ()
+    wave: str | None = None
+
+
+class Phase(_Strict):
+    """A phase of the study's programme, with its dates and deliverables."""
+
+    id: str = Field(pattern=ID_PATTERN)
+    label: str = Field(min_length=1)
+    start: dt.date
+    end: dt.date
+    deliverables: tuple[PlannedDeliverable, ...] = ()
+
+    @model_validator(mode="after")
+    def _window(self) -> Phase:
+        if self.end < self.start:
+            raise ValueError(f"phase '{self.id}' ends ({self.end}) before it starts ({self.start})")
+        return self
+
+
 class Taxonomies(_Strict):
     use: tuple[str, ...] = ("ircc-services-v1", "topics-v1", "scams-v1")
 
@@ -151,6 +183,8 @@ class Study(_Strict):
     # Parameters of measures, one table per measure id: [measures.network-structure] ...
     # Checked against each measure's own parameter model when the measures run.
     measures: dict[str, dict[str, Any]] = {}
+    # The programme's phases and their deliverables, for the timeline (Gantt chart).
+    phases: tuple[Phase, ...] = ()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Study:
@@ -162,6 +196,16 @@ class Study(_Strict):
         waves = [w.id for w in self.waves]
         if len(set(waves)) != len(waves):
             raise ValueError("a wave id is used twice")
+        phases = [p.id for p in self.phases]
+        if len(set(phases)) != len(phases):
+            raise ValueError("a phase id is used twice")
+        known = set(waves)
+        for p in self.phases:
+            for d in p.deliverables:
+                if d.wave and d.wave not in known:
+                    raise ValueError(
+                        f"deliverable '{d.id}' of phase '{p.id}' names an unknown wave '{d.wave}'"
+                    )
         return self
 
     # -- look-ups ---------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from settlescope.study.model import (
     key_path,
     load_study,
 )
-from settlescope.study.template import STUDY_TEMPLATE
+from settlescope.study.template import PHASES_TOML, STUDY_TEMPLATE
 
 
 @dataclass
@@ -61,7 +61,9 @@ def create_study(
         )
     d.mkdir(parents=True, exist_ok=True)
     text = STUDY_TEMPLATE.format(
-        name=(name or d.resolve().name).replace('"', "'"), key_file=str(key).replace("\\", "/")
+        name=(name or d.resolve().name).replace('"', "'"),
+        key_file=str(key).replace("\\", "/"),
+        phases=PHASES_TOML,
     )
     Study.model_validate(__import__("tomllib").loads(text))
     (d / STUDY_FILE).write_text(text, encoding="utf-8")

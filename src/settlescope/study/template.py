@@ -2,6 +2,95 @@
 
 from __future__ import annotations
 
+# The six phases of the programme (DESIGN §2); the synthetic study writes the same.
+PHASES_TOML = """
+# The programme's phases and their deliverables: `settlescope timeline` draws them as a Gantt
+# chart (also in the reports and the Toolkit). A deliverable's status (planned, in progress,
+# done) comes from which results exist: `report` names a settlescope deliverable (phase1,
+# toolkit) whose measures it needs; `measures` can list families or measure ids instead;
+# `wave` is the wave whose results count.
+[[phases]]
+id = "phase-1"
+label = "Phase 1: baseline"
+start = 2026-01-01
+end = 2026-09-30
+  [[phases.deliverables]]
+  id = "phase1-report"
+  label = "Phase 1 report"
+  due = 2026-09-30
+  report = "phase1"
+  wave = "baseline"
+  [[phases.deliverables]]
+  id = "toolkit-1"
+  label = "Toolkit edition 1"
+  due = 2026-09-30
+  report = "toolkit"
+  wave = "baseline"
+
+[[phases]]
+id = "phase-2"
+label = "Phase 2: sector and communities"
+start = 2026-07-01
+end = 2027-01-31
+  [[phases.deliverables]]
+  id = "phase2-report"
+  label = "Report on communities"
+  due = 2027-01-31
+  measures = ["threads", "scams"]
+  wave = "baseline"
+
+[[phases]]
+id = "phase-3"
+label = "Phase 3: newcomer survey"
+start = 2026-10-01
+end = 2027-03-31
+  [[phases.deliverables]]
+  id = "survey-summary"
+  label = "Survey summary report"
+  due = 2027-03-31
+  measures = ["survey"]
+
+[[phases]]
+id = "phase-4"
+label = "Phase 4: focus groups"
+start = 2027-01-01
+end = 2027-05-31
+  [[phases.deliverables]]
+  id = "focus-groups-summary"
+  label = "Focus groups summary"
+  due = 2027-05-31
+  measures = ["qualitative"]
+
+[[phases]]
+id = "phase-5"
+label = "Phase 5: employer focus groups"
+start = 2027-03-01
+end = 2027-06-30
+  [[phases.deliverables]]
+  id = "employers-summary"
+  label = "Employer focus groups summary"
+  due = 2027-06-30
+  measures = ["qualitative"]
+
+[[phases]]
+id = "phase-6"
+label = "Phase 6: follow-up"
+start = 2027-07-01
+end = 2028-03-31
+  [[phases.deliverables]]
+  id = "followup-report"
+  label = "Follow-up report"
+  due = 2028-03-31
+  report = "phase1"
+  wave = "followup"
+  [[phases.deliverables]]
+  id = "toolkit-final"
+  label = "Toolkit, final edition"
+  due = 2028-03-31
+  report = "toolkit"
+  wave = "followup"
+"""
+
 STUDY_TEMPLATE = """\
 # settlescope study file.
 # Every key is explained above it. Dates are YYYY-MM-DD. Ids are lower case letters, digits,
@@ -63,6 +152,7 @@ end = 2027-12-31
 # region = "Alberta"
 # type = "settlement-agency"
 
+{phases}
 [taxonomies]
 # Taxonomies applied to text, by id and version.
 use = ["ircc-services-v1", "topics-v1", "scams-v1"]

@@ -20,6 +20,7 @@ import numpy as np
 import orjson
 
 from settlescope.errors import UsageError
+from settlescope.study.template import PHASES_TOML
 from settlescope.synth import audience, platforms, text, threads
 from settlescope.synth.network import DEFINITION as NETWORK_DEFINITION
 from settlescope.synth.network import NetworkTally
@@ -1169,6 +1170,7 @@ class Generator:
                     if a.id:
                         lines.append(f"  id = {q(a.id)}")
                     lines += [f"  kind = {q(a.kind)}", f"  name = {q(a.name)}", ""]
+        lines += [PHASES_TOML.strip(), ""]
         lines += ["[taxonomies]", 'use = ["ircc-services-v1", "topics-v1", "scams-v1"]', ""]
         # the places the synthetic clients' records call rural (small towns, rural partners)
         rural = sorted({r for o in self.partners for r in self.plans[o.id].audience.rural})

@@ -195,3 +195,22 @@ def test_planted_followers_and_growth_are_recovered(measured_demo: Path) -> None
             assert abs(growth - planted) <= 0.5 / f["baseline"] + 5e-4
             checked += 1
     assert checked >= 20
+
+
+def test_posting_times_by_local_hour(page: StudyFixture) -> None:
+    # Both posts went out at 15:00 UTC in January: 10:00 in Toronto (UTC-5, the study's zone).
+    # Engagements 5+2+1 = 8 and 3+0+0 = 3: mean 5.5 per post, n = 2, too few for an interval.
+    rows = page.sql(
+        "SELECT category, value, n, lower, upper FROM results WHERE measure_id = "
+        "'posting-times' AND scope_id = 'p1' AND metric = 'engagements-per-post'"
+    )
+    assert [tuple(r) for r in rows] == [("10", 5.5, 2, None, None)]
+    # two posts are fewer than the default min_posts (5): no best hour is named
+    assert not page.sql("SELECT 1 FROM results WHERE metric = 'best-hour'")
+    toml = page.dir / "study.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[measures.posting-times]\nmin_posts = 2\n",
+                    encoding="utf-8")  # fmt: skip
+    page.reload()
+    with page.ws() as ws:
+        run_measures(ws, page.opened.study, only=["posting-times"])
+    assert _value(page, "posting-times", "p1", "best-hour") == 10

@@ -1,0 +1,81 @@
+"""The Toolkit's guidance: Markdown templates in the repository, filled from the results.
+
+Researchers edit ``guidance/<lang>/<section>.md``. Each is a Jinja template (``{{ }}`` for
+values, ``{% %}`` for loops) rendered with the section's figures, then converted from
+Markdown to HTML with raw HTML disabled, so nothing in a value can become markup.
+"""
+
+from __future__ import annotations
+
+import statistics
+from importlib import resources
+from typing import Any
+
+import jinja2
+from markdown_it import MarkdownIt
+
+from settlescope.reports.content import ReportData
+from settlescope.reports.deliverables import Section
+
+_MD = MarkdownIt("commonmark", {"html": False}).enable("table")
+
+
+def template_text(lang: str, section_id: str) -> str:
+    ref = resources.files("settlescope.reports") / "guidance" / lang / f"{section_id}.md"
+    return ref.read_text(encoding="utf-8")
+
+
+def guidance_context(data: ReportData, s: Section, partner: str | None) -> dict[str, Any]:
+    """Values a guidance template can use: each figure's sector benchmarks and partners' values."""
+    figures = []
+    for f in s.figures:
+        state = data.states[f.measure].state
+        unit = data.unit(f)
+        vals = sorted(data.sector_values(f))
+        entry: dict[str, Any] = dict(
+            label=data.lang.gettext(f.label), measure=f.measure, state=state,
+            available=state == "current" and bool(vals), partners=[],
+        )  # fmt: skip
+        if vals:
+            q = statistics.quantiles(vals, n=4) if len(vals) >= 2 else [vals[0]] * 3
+            entry.update(median=data.fmt(statistics.median(vals), unit),
+                         q1=data.fmt(q[0], unit), q3=data.fmt(q[2], unit),
+                         organizations=data.lang.number(len(vals)))  # fmt: skip
+            for scope, pid, name in data.org_scopes(partner):
+                v = data.value(f, scope, pid)
+                if scope == "partner" and v is not None:
+                    pos = "above" if v > q[2] else "below" if v < q[0] else "within"
+                    entry["partners"].append(dict(name=name, value=data.fmt(v, unit),
+                                                  position=pos))  # fmt: skip
+        figures.append(entry)
+    best_hours = []
+    if "posting-times" in s.measure_ids:
+        from settlescope.reports.deliverables import BEST_HOUR, HOURLY
+
+        for scope, pid, name in data.org_scopes(partner):
+            r = data.row(BEST_HOUR, scope, pid)
+            if scope != "partner" or r is None:
+                continue
+            hour = int(r["value"])
+            mean = next((h["value"] for h in data.breakdown(HOURLY, scope, pid, "hour")
+                         if h["category"] == f"{hour:02d}"), None)  # fmt: skip
+            best_hours.append(dict(name=name, hour=f"{hour:02d}:00", n=r["n"],
+                                   value=data.lang.number(mean, 1)))  # fmt: skip
+    missing = data.not_current(s.measure_ids)
+    return dict(
+        best_hours=best_hours,
+        figures=figures,
+        partner=data.study.organization(partner).name if partner else None,
+        command=data.command(missing) if missing else None,
+        phase=data.study.study.phase,
+    )
+
+
+def render_guidance(data: ReportData, s: Section, partner: str | None) -> str:
+    """The section's guidance as HTML (trusted markup: values are escaped by Markdown)."""
+    env = jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined,
+                             keep_trailing_newline=True)  # fmt: skip
+    text = env.from_string(template_text(data.lang.code, s.id)).render(
+        **guidance_context(data, s, partner)
+    )
+    return str(_MD.render(text))
