@@ -187,6 +187,31 @@ def test_results_go_stale_when_a_wave_gets_new_imports(
     assert st[0].command("S") == "settlescope measure --study S --wave baseline --only test-probe"
 
 
+def test_only_measures_that_read_labels_have_the_items_labelled_and_go_stale_with_them(
+    study: StudyFixture, tmp_path: Path, probe
+) -> None:  # type: ignore[no-untyped-def]
+    # The probe reads items only: running it labels nothing, and new labels leave it current.
+    # languages-used reads items.language: running it labels both items, and once the labels
+    # change (here: removed by hand) its results are stale while the probe's are not.
+    f = tmp_path / "a.ndjson"
+    f.write_text(NDJSON.replace('"author":"a"', '"author":"a","text":"Where is the bus stop?"'))
+    study.import_(f)
+    with study.ws() as ws:
+        run_measures(ws, study.opened.study, only=["test"])
+        assert ws.count("item_flags") == 0
+        assert ws.duck.execute("SELECT count(language) FROM items").fetchone() == (0,)
+        run_measures(ws, study.opened.study, only=["languages-used"])
+        assert ws.duck.execute("SELECT count(language) FROM items").fetchone() == (2,)
+        assert ws.count("item_flags") == 1  # the one question
+        states = {s.measure_id: s.state for s in results_status(
+            ws, study.opened.study, only=["test", "languages-used"])}  # fmt: skip
+        assert states == {"test-probe": "current", "languages-used": "current"}
+        ws.duck.execute("DELETE FROM item_flags")
+        states = {s.measure_id: s.state for s in results_status(
+            ws, study.opened.study, only=["test", "languages-used"])}  # fmt: skip
+    assert states == {"test-probe": "current", "languages-used": "stale"}
+
+
 def test_family_parameters_reach_every_measure_of_the_family(study: StudyFixture) -> None:
     toml = study.dir / "study.toml"
     base = toml.read_text(encoding="utf-8")

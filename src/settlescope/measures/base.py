@@ -153,6 +153,12 @@ class MeasureContext:
 Compute = Callable[[MeasureContext], Iterable[Row] | pa.Table]
 
 
+LABEL_INPUTS = frozenset({"items.language", "item_labels", "item_flags"})
+"""Inputs that the text tools fill (``settlescope.text.label``): a measure that names one of
+them in its ``inputs`` has the items labelled before it runs, and its results go stale when
+the labels change."""
+
+
 @dataclass(frozen=True)
 class MeasureSpec:
     """A registered measure."""
@@ -168,6 +174,11 @@ class MeasureSpec:
     references: tuple[str, ...]
     params: type[BaseModel]
     compute: Compute
+
+    @property
+    def reads_labels(self) -> bool:
+        """Whether the measure reads what the text tools label (languages, categories, flags)."""
+        return not LABEL_INPUTS.isdisjoint(self.inputs)
 
     def metric(self, name: str) -> Metric:
         for m in self.metrics:

@@ -186,8 +186,9 @@ def waves_with_data(ws: Workspace, study: Study) -> list[str]:
     return [w.id for w in study.waves if w.id in present]
 
 
-def inputs_fingerprint(ws: Workspace, study: Study, wave: str) -> str:
-    """A hash of what a wave's results depend on: its import runs, the labels, the study.
+def inputs_fingerprint(ws: Workspace, study: Study, wave: str, *, labels: bool = True) -> str:
+    """A hash of what a wave's results depend on: its import runs, the study and, for the
+    measures that read them (``labels``), the text tools' labels.
 
     Results whose recorded fingerprint differs from the current one are stale.
     """
@@ -199,16 +200,24 @@ def inputs_fingerprint(ws: Workspace, study: Study, wave: str) -> str:
         .column("run_id")
         .to_pylist()
     )
-    labels = ws.count("item_labels") + ws.count("item_flags")
     blob = orjson.dumps(
         {
             "runs": ids,
-            "labels": labels,
+            "labels": ws.count("item_labels") + ws.count("item_flags") if labels else None,
             "study": study.model_dump(mode="json", exclude={"measures", "mappings", "phases"}),
         },
         option=orjson.OPT_SORT_KEYS,
     )
     return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def _fingerprints(
+    ws: Workspace, study: Study, wave: str, specs: list[MeasureSpec]
+) -> dict[bool, str]:
+    """The wave's fingerprints with and without the labels, for the kinds of measure in specs."""
+    return {
+        r: inputs_fingerprint(ws, study, wave, labels=r) for r in {s.reads_labels for s in specs}
+    }
 
 
 def validate_rows(spec: MeasureSpec, rows: Iterable[Row] | pa.Table) -> pa.Table:
@@ -279,10 +288,10 @@ def run_measures(
     for w in wave_ids:
         study.wave(w)
     report = progress or (lambda mid, wave, done, note: None)
-    if ws.engine == "duckdb":
-        # Measures read languages, categories and question flags: label the items that the
-        # current text methods have not labelled yet (a no-op when all are). Labelling runs
-        # on DuckDB only: on Spark, measures read the labels the tables already hold.
+    if ws.engine == "duckdb" and any(s.reads_labels for s in specs):
+        # These measures read languages, categories or question flags: label the items that
+        # the current text methods have not labelled yet (a no-op when all are). Labelling
+        # runs on DuckDB only: on Spark, measures read the labels the tables already hold.
         from settlescope.text.label import label_workspace
 
         label_workspace(ws, study)
@@ -307,7 +316,7 @@ def _compute(
     pending: list[_Pending] = []
     for wave in wave_ids:
         shared: dict[str, Any] = {}
-        fingerprint = inputs_fingerprint(ws, study, wave)
+        fingerprints = _fingerprints(ws, study, wave, specs)
         for spec in specs:
             p = params[spec.id]
 
@@ -335,7 +344,7 @@ def _compute(
                     started=started,
                     finished=dt.datetime.now(dt.UTC),
                     seconds=seconds,
-                    fingerprint=fingerprint,
+                    fingerprint=fingerprints[spec.reads_labels],
                 )
             )
     return pending
@@ -442,13 +451,13 @@ def results_status(
     by_key = {(r["measure_id"], r["measure_version"], r["params_hash"], r["wave"]): r for r in runs}
     out = []
     for wave in wave_ids:
-        fp = inputs_fingerprint(ws, study, wave)
+        fps = _fingerprints(ws, study, wave, specs)
         for spec in specs:
             r = by_key.get((spec.id, spec.version, params_hash(params[spec.id]), wave))
             if r is None:
                 state, when = "missing", None
             else:
-                state = "current" if r["inputs_fingerprint"] == fp else "stale"
+                state = "current" if r["inputs_fingerprint"] == fps[spec.reads_labels] else "stale"
                 when = r["finished_at"]
             out.append(ResultState(spec.id, spec.family, wave, state, when))
     return out

@@ -13,7 +13,9 @@ from settlescope.measures.base import MeasureContext, Metric, Row, measure
 from settlescope.measures.capacity.common import (
     UNKNOWN_LANGUAGES,
     Post,
+    client_language_coverage,
     client_shares,
+    languages_used_by,
     partner_posts,
     wave_weeks,
 )
@@ -125,7 +127,7 @@ LANGUAGE_METRICS = (
     version=1,
     family="capacity",
     title="Languages of the posts against the languages of the clients",
-    inputs=("items", "client_records"),
+    inputs=("items", "items.language", "client_records"),
     scopes=("partner",),
     metrics=LANGUAGE_METRICS,
     definition="The languages a partner posts in (detected per post) beside the languages of "
@@ -138,10 +140,8 @@ def languages_used(ctx: MeasureContext) -> Iterator[Row]:
     clients = client_shares(ctx, "language")
     for partner, pp in partner_posts(ctx).items():
         known = [x.language for x in pp.posts if x.language not in (None, *UNKNOWN_LANGUAGES)]
-        counts: dict[str, int] = defaultdict(int)
-        for lang in known:
-            counts[lang] += 1  # type: ignore[index]
-        used = {k for k, v in counts.items() if known and v / len(known) >= p.language_min_share}
+        counts = languages_used_by(known, 0.0)
+        used = set(languages_used_by(known, p.language_min_share)) if known else set()
         for lang, v in sorted(counts.items()):
             yield Row("partner", partner, "posts-share", v / len(known), n=len(known),
                       dimension="language", category=lang)  # fmt: skip
@@ -153,6 +153,5 @@ def languages_used(ctx: MeasureContext) -> Iterator[Row]:
             yield Row("partner", partner, "clients-share", share, n=total,
                       dimension="language", category=lang)  # fmt: skip
         if cl and known:
-            covered = sum(share for lang, (_n, share) in cl.items() if lang in used)
-            yield Row("partner", partner, "client-language-coverage", min(1.0, covered),
-                      n=total)  # fmt: skip
+            yield Row("partner", partner, "client-language-coverage",
+                      client_language_coverage(used, cl), n=total)  # fmt: skip

@@ -9,6 +9,7 @@ conversation; answers are measured by :mod:`.responsiveness`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -126,6 +127,23 @@ def client_shares(ctx: MeasureContext, dimension: str) -> dict[str, dict[str, tu
         if tot > 0:
             out[r["partner_id"]][r["category"]] = (int(r["n"]), int(r["n"]) / tot)
     return out
+
+
+def languages_used_by(known: list[str], min_share: float) -> dict[str, int]:
+    """The languages of at least ``min_share`` of the posts ``known`` (languages detected), with
+    their post counts."""
+    counts: dict[str, int] = defaultdict(int)
+    for lang in known:
+        counts[lang] += 1
+    return {k: v for k, v in counts.items() if v / len(known) >= min_share}
+
+
+def client_language_coverage(used: Iterable[str], clients: dict[str, tuple[int, float]]) -> float:
+    """Share of the clients whose language is one of ``used`` (from the counts, so the value does
+    not depend on the order of the categories)."""
+    total = sum(n for n, _ in clients.values())
+    langs = set(used)
+    return sum(n for lang, (n, _) in clients.items() if lang in langs) / total
 
 
 def wave_weeks(ctx: MeasureContext) -> float:

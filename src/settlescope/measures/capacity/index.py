@@ -48,7 +48,9 @@ from settlescope.measures.capacity.activity import cadence_of
 from settlescope.measures.capacity.common import (
     SERVICES,
     UNKNOWN_LANGUAGES,
+    client_language_coverage,
     client_shares,
+    languages_used_by,
     partner_posts,
     wave_weeks,
 )
@@ -139,12 +141,8 @@ def components_of(ctx: MeasureContext, p: IndexParams) -> dict[str, dict[str, tu
             known = [x.language for x in posts if x.language not in (None, *UNKNOWN_LANGUAGES)]
             cl = langs.get(partner, {})
             if known and cl:
-                used = {
-                    lang
-                    for lang in set(known)
-                    if known.count(lang) / len(known) >= p.index_language_min_share
-                }
-                share = min(1.0, sum(s for lang, (_n, s) in cl.items() if lang in used))
+                used = languages_used_by(known, p.index_language_min_share)
+                share = client_language_coverage(used, cl)
                 comp["language-match"] = (share, share)
         qs = per_q.get(partner, [])
         if qs:
@@ -163,7 +161,7 @@ def components_of(ctx: MeasureContext, p: IndexParams) -> dict[str, dict[str, tu
     version=1,
     family="capacity",
     title="Capacity Index: capacity to deliver services through social media",
-    inputs=("items", "item_labels", "item_flags", "client_records", "accounts"),
+    inputs=("items", "items.language", "item_labels", "item_flags", "client_records", "accounts"),
     scopes=("partner",),
     metrics=INDEX_METRICS,
     definition="A transparent composite of a partner's capacity to deliver settlement "
