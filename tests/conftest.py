@@ -72,6 +72,25 @@ class StudyFixture:
     def reload(self) -> None:
         self.opened = open_study(self.dir)
 
+    def extend(self, toml: str) -> StudyFixture:
+        """Append ``toml`` to the study file and open the study again."""
+        path = self.dir / "study.toml"
+        path.write_text(path.read_text(encoding="utf-8") + toml, encoding="utf-8")
+        self.reload()
+        return self
+
+
+HARBOUR_PAGE = """
+[[partners]]
+id = "p1"
+name = "Harbour Newcomers"
+[[partners.accounts]]
+platform = "facebook"
+handle = "harbour"
+kind = "page"
+"""
+"""One partner with one Facebook page, for the measures' hand-counted tests."""
+
 
 @pytest.fixture
 def study(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> StudyFixture:

@@ -64,9 +64,7 @@ def reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
 
 
 def test_planted_file_imports_exactly(study: StudyFixture, tmp_path: Path, reader: str) -> None:
-    toml = study.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + PARTNER, encoding="utf-8")
-    study.reload()
+    study.extend(PARTNER)
     f = tmp_path / "planted.ndjson"
     f.write_text("\n".join(LINES) + "\n", encoding="utf-8")
     k = bytes.fromhex((tmp_path / "keys" / "study.key").read_text().strip())  # see conftest

@@ -36,9 +36,7 @@ handle = "harbour.newcomers"
 
 @pytest.fixture
 def partner_study(study: StudyFixture) -> StudyFixture:
-    toml = study.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + PARTNER, encoding="utf-8")
-    study.reload()
+    study.extend(PARTNER)
     return study
 
 

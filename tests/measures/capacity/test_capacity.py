@@ -25,20 +25,15 @@ from settlescope.measures.capacity.common import Post
 from settlescope.measures.capacity.responsiveness import business_seconds, fastest_90_mean
 from settlescope.measures.run import run_measures
 from settlescope.text.label import label_workspace
-from tests.conftest import StudyFixture
+from tests.conftest import HARBOUR_PAGE, StudyFixture
 
-PARTNER = """
-[[partners]]
-id = "p1"
-name = "Harbour Newcomers"
-[[partners.accounts]]
-platform = "facebook"
-handle = "harbour"
-kind = "page"
-
+PARTNER = (
+    HARBOUR_PAGE
+    + """
 [measures.capacity-index]
 weights = { answer-rate = 2, service-coverage = 1, language-match = 1 }
 """
+)
 
 
 def _item(pid: str, author: str, when: str, **kw: object) -> dict[str, object]:
@@ -94,9 +89,7 @@ CLIENTS = (
 
 
 def _setup(study: StudyFixture, tmp_path: Path, extra: str = "") -> StudyFixture:
-    toml = study.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + PARTNER + extra, encoding="utf-8")
-    study.reload()
+    study.extend(PARTNER + extra)
     f = tmp_path / "items.ndjson"
     f.write_text("".join(json.dumps(r) + "\n" for r in ITEMS), encoding="utf-8")
     study.import_(f, fmt="generic-ndjson", partner="p1")

@@ -7,17 +7,7 @@ from pathlib import Path
 
 from settlescope.measures.run import run_measures
 from settlescope.study.setup import open_study
-from tests.conftest import StudyFixture
-
-PARTNER = """
-[[partners]]
-id = "p1"
-name = "Harbour Newcomers"
-[[partners.accounts]]
-platform = "facebook"
-handle = "harbour"
-kind = "page"
-"""
+from tests.conftest import HARBOUR_PAGE, StudyFixture
 
 # Seven items of p1's page: 3 by the page itself, 3 by two people, 1 join notice (not counted).
 # The 4th item is at 03:00 UTC on 1 Feb, still 31 January in Toronto.
@@ -41,9 +31,7 @@ def _results(
 
 
 def test_volume_on_a_hand_counted_page(study: StudyFixture, tmp_path: Path) -> None:
-    toml = study.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + PARTNER, encoding="utf-8")
-    study.reload()
+    study.extend(HARBOUR_PAGE)
     f = tmp_path / "page.ndjson"
     f.write_text(
         "".join(

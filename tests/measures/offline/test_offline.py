@@ -17,20 +17,15 @@ from settlescope.measures.offline.representation import (
     representation_ratio,
 )
 from settlescope.measures.run import run_measures
-from tests.conftest import StudyFixture
+from tests.conftest import HARBOUR_PAGE, StudyFixture
 
-PARTNER = """
-[[partners]]
-id = "p1"
-name = "Harbour Newcomers"
-[[partners.accounts]]
-platform = "facebook"
-handle = "harbour"
-kind = "page"
-
+PARTNER = (
+    HARBOUR_PAGE
+    + """
 [measures.offline]
 rural_regions = ["Hope"]
 """
+)
 
 INSIGHTS = """sep=,
 Account,harbour,Platform,facebook,Metric definition,views
@@ -76,9 +71,7 @@ CLIENTS = (
 
 @pytest.fixture
 def partner(study: StudyFixture, tmp_path: Path) -> StudyFixture:
-    toml = study.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + PARTNER, encoding="utf-8")
-    study.reload()
+    study.extend(PARTNER)
     ins = tmp_path / "insights.csv"
     ins.write_text(INSIGHTS, encoding="utf-8")
     study.import_(ins, fmt="meta-insights-csv", partner="p1")

@@ -14,17 +14,7 @@ import pytest
 
 from settlescope.measures.run import run_measures
 from settlescope.study.setup import open_study
-from tests.conftest import StudyFixture
-
-PARTNER = """
-[[partners]]
-id = "p1"
-name = "Harbour Newcomers"
-[[partners.accounts]]
-platform = "facebook"
-handle = "harbour"
-kind = "page"
-"""
+from tests.conftest import HARBOUR_PAGE, StudyFixture
 
 INSIGHTS = (
     "sep=,\n"
@@ -74,9 +64,7 @@ SHARES = [
 
 @pytest.fixture
 def page(study: StudyFixture, tmp_path: Path) -> StudyFixture:
-    toml = study.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + PARTNER, encoding="utf-8")
-    study.reload()
+    study.extend(HARBOUR_PAGE)
     ins = tmp_path / "insights.csv"
     ins.write_text(INSIGHTS)
     study.import_(ins, fmt="meta-insights-csv", partner="p1")
@@ -207,10 +195,7 @@ def test_posting_times_by_local_hour(page: StudyFixture) -> None:
     assert [tuple(r) for r in rows] == [("10", 5.5, 2, None, None)]
     # two posts are fewer than the default min_posts (5): no best hour is named
     assert not page.sql("SELECT 1 FROM results WHERE metric = 'best-hour'")
-    toml = page.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + "\n[measures.posting-times]\nmin_posts = 2\n",
-                    encoding="utf-8")  # fmt: skip
-    page.reload()
+    page.extend("\n[measures.posting-times]\nmin_posts = 2\n")
     with page.ws() as ws:
         run_measures(ws, page.opened.study, only=["posting-times"])
     assert _value(page, "posting-times", "p1", "best-hour") == 10
