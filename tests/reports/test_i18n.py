@@ -6,7 +6,7 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_file
 
-from settlescope.reports import deliverables
+from settlescope.reports import deliverables, guidance
 from settlescope.reports.i18n import catalogue
 from settlescope.reports.timeline import STATUSES
 
@@ -25,7 +25,9 @@ def used_msgids() -> set[str]:
         for s in d.sections:
             ids.update(x for x in (s.title, s.intro) if x)
             ids.update(f.label for f in s.figures)
-    ids.update(f.label for f in deliverables.PLANNED.values())
+    ids.update(f.label for f in deliverables.CAPACITY_FIGURES)
+    ids.update(guidance.GROUPS.values())
+    ids.update(guidance.SERVICES.values())
     ids.update(f.label for f in deliverables.STRUCTURE)
     ids.update(STATUSES)
     return ids

@@ -120,13 +120,64 @@ def test_html_report_draws_every_chart_offline_and_keeps_post_text_inert(
     page.close()
 
 
-def test_html_says_which_measure_command_fills_the_missing_sections(
-    built: dict[str, Any],
-) -> None:
+def test_capacity_and_offline_sections_show_the_measured_figures(built: dict[str, Any]) -> None:
+    # Every measure ran: no section asks for a command, and the capacity and offline sections
+    # carry the partners' figures as the results table holds them.
     html = built["en"].result.files["html"].read_text(encoding="utf-8")
-    assert f"settlescope measure --study {built['study']} --wave baseline --only capacity" in html
-    assert built["en"].command and "capacity" in built["en"].command
-    assert "offline" in built["en"].command
+    assert "settlescope measure --study" not in html
+    assert not built["en"].command
+    for label in (
+        "Questions answered by the organization",
+        "Capacity Index",
+        "Women aged 45 and over: share online / share among clients",
+        "Index of dissimilarity between followers and clients (age bands)",
+    ):
+        assert html.count(label) >= 1, label  # fmt: skip
+    con = duckdb.connect(str(built["study"] / "workspace.duckdb"), read_only=True)
+    (answered,) = con.execute(
+        "SELECT value FROM results WHERE measure_id = 'responsiveness' AND metric = "
+        "'answered-by-organization' AND scope_id = 'p01' AND dimension IS NULL AND wave = "
+        "'baseline'"
+    ).fetchone()
+    con.close()
+    name = open_study(built["study"]).study.organization("p01").name
+    rows = list(csv.DictReader(
+        (built["en"].result.files["data"] / "responsiveness.csv").open(encoding="utf-8")))  # fmt: skip
+    mine = [r for r in rows if r["measure"] == "responsiveness" and r["metric"] ==
+            "Questions answered by the organization" and r["organization"] == name]  # fmt: skip
+    assert len(mine) == 1 and float(mine[0]["value"]) == pytest.approx(answered)
+
+
+def test_missing_capacity_results_are_named_with_their_command(
+    built: dict[str, Any], tmp_path: Path
+) -> None:
+    study = copy_study(built["study"], tmp_path / "study")
+    con = duckdb.connect(str(study / "workspace.duckdb"))
+    con.execute("DELETE FROM measure_runs WHERE measure_id = 'responsiveness'")
+    con.close()
+    opened = open_study(study)
+    with opened.workspace() as ws:
+        rep = build_report(ws, opened.study, study, formats=("html",))
+    html = rep.result.files["html"].read_text(encoding="utf-8")
+    assert f"settlescope measure --study {study} --wave baseline --only responsiveness" in html
+    assert rep.command and "responsiveness" in rep.command
+
+
+def test_toolkit_names_the_planted_under_represented_groups(built: dict[str, Any]) -> None:
+    # The synthetic study plants clients aged 45 and over, women and rural clients as fewer
+    # among every partner's followers than among its clients (truth.json, client_gaps).
+    study = built["study"]
+    truth = json.loads((study / "truth.json").read_text(encoding="utf-8"))["partners"]
+    opened = open_study(study)
+    with opened.workspace() as ws:
+        ed = build_toolkit(ws, opened.study, study, partner="p03", formats=("html",))
+    html = ed.result.files["html"].read_text(encoding="utf-8")
+    assert set(truth["p03"]["client_gaps"]) == {"age_45_plus", "women", "rural"}
+    start = html.index("Where to start")
+    line = html[start : html.index("</li>", start)]
+    assert opened.study.organization("p03").name in line
+    for group in ("people aged 45 and over", "women", "clients in rural regions"):
+        assert group in line, (group, line)
 
 
 def test_every_pdf_page_has_content(built: dict[str, Any], tmp_path: Path) -> None:

@@ -7,8 +7,6 @@ nothing else, so the declaration says exactly which ``settlescope measure`` a de
 needs, and a section whose measures are missing or stale says which command brings it up to
 date.
 
-The figures of measure families that are still being built (capacity and offline) are named
-in one place, :data:`PLANNED`; their sections render as soon as their results exist.
 Later phases add their deliverables the same way.
 """
 
@@ -91,26 +89,49 @@ class Deliverable:
         raise KeyError(section_id)
 
 
-# -- the figures of measure families still being built: the one place to wire them -------
-# Keys are the report's names for them; values the measure id and metric they will read.
-PLANNED: dict[str, Figure] = {
-    "reply-rate": Figure("capacity-responsiveness", "reply-rate",
-                         "Questions answered", family="capacity"),
-    "first-response": Figure("capacity-responsiveness", "median-first-response",
-                             "Median time to first answer (hours)", better="lower",
-                             family="capacity"),
-    "service-coverage": Figure("capacity-service-coverage", "coverage",
-                               "Service categories covered online", family="capacity"),
-    "language-coverage": Figure("capacity-languages", "language-coverage",
-                                "Client languages served online", family="capacity"),
-    "capacity-index": Figure("capacity-index", "capacity-index",
-                             "Capacity Index", family="capacity"),
-    "online-offline": Figure("offline-representation", "representation-ratio",
-                             "Online share / offline share of clients", better=None,
-                             family="offline"),
-}  # fmt: skip
+# -- capacity (measures/capacity) and online versus offline (measures/offline) -------------
+# fmt: off
+ANSWERED = Figure("responsiveness", "answered-by-organization",
+                  "Questions answered by the organization", family="capacity")
+PEERS_ONLY = Figure("responsiveness", "answered-by-peers-only",
+                    "Questions answered by peers only", better=None, family="capacity")
+FIRST_ANSWER = Figure("responsiveness", "response-time-median",
+                      "Median time to the organization's first answer (minutes)",
+                      dimension="responder", category="organization", better="lower",
+                      family="capacity")
+SERVICES_COVERED = Figure("service-coverage", "categories-covered",
+                          "Service categories covered online", family="capacity")
+LANGUAGE_COVERAGE = Figure("languages-used", "client-language-coverage",
+                           "Clients whose language the organization posts in",
+                           family="capacity")
+CAPACITY_INDEX = Figure("capacity-index", "capacity-index", "Capacity Index", family="capacity")
+OLDER_WOMEN = Figure("online-vs-clients", "representation-ratio",
+                     "Women aged 45 and over: share online / share among clients",
+                     dimension="group", category="women-45-plus", better=None,
+                     family="offline")
+RURAL = Figure("online-vs-clients", "representation-ratio",
+               "Rural clients: share online / share among clients", dimension="group",
+               category="rural", better=None, family="offline")
+DISSIMILARITY = Figure("online-vs-clients", "dissimilarity-index",
+                       "Index of dissimilarity between followers and clients (age bands)",
+                       dimension="age_band", better="lower", family="offline")
+FOLLOWERS_PER_CLIENT = Figure("followers-per-client", "followers-per-client",
+                              "Followers per client", better=None, family="offline")
+CAPACITY_FIGURES = (ANSWERED, PEERS_ONLY, FIRST_ANSWER, SERVICES_COVERED, LANGUAGE_COVERAGE,
+                    CAPACITY_INDEX, OLDER_WOMEN, RURAL, DISSIMILARITY, FOLLOWERS_PER_CLIENT)
+# What the Toolkit's under-served guidance lists: categories no post covered, and the groups
+# whose representation interval lies below 1.
+NOT_COVERED = Figure("service-coverage", "category-not-covered", "Service categories not covered",
+                     dimension="category", family="capacity")
+REPRESENTATION = Figure("online-vs-clients", "representation-status",
+                        "Groups under-represented online", dimension="group", family="offline")
+CLIENT_LANGUAGES = Figure("languages-used", "clients-share", "Languages of the clients",
+                          dimension="language", family="capacity")
+POST_LANGUAGES = Figure("languages-used", "posts-share", "Languages of the posts",
+                        dimension="language", family="capacity")
+# fmt: on
 
-# -- the figures of the families that exist now --------------------------------------------
+# -- volume, reach and network --------------------------------------------
 ITEMS = Figure("item-volume", "items", "Items (posts, comments, messages)")
 OWN_ITEMS = Figure("item-volume", "own-items", "Own posts and messages")
 OWN_SHARE = Figure("item-volume", "own-share", "Share of activity written by the organization",
@@ -164,8 +185,7 @@ STRUCTURE = tuple(
 )
 
 SCORECARD = (ITEMS, OWN_ITEMS, AUDIENCE, ENGAGED, ENG_RATE, PAGERANK, PARTICIPATION,
-             PLANNED["reply-rate"], PLANNED["first-response"], PLANNED["service-coverage"],
-             PLANNED["capacity-index"])  # fmt: skip
+             ANSWERED, FIRST_ANSWER, SERVICES_COVERED, CAPACITY_INDEX)  # fmt: skip
 
 PHASE1 = Deliverable(
     id="phase1",
@@ -182,15 +202,14 @@ PHASE1 = Deliverable(
                                               ENGAGEMENTS, ENG_RATE),
                 intro="How many people each organization can reach, and how many engage."),
         Section("responsiveness", "Responsiveness", "figures",
-                (PLANNED["reply-rate"], PLANNED["first-response"]),
+                (ANSWERED, PEERS_ONLY, FIRST_ANSWER),
                 intro="Whether questions asked in the organizations' spaces get answered, "
                 "and how fast."),
         Section("coverage", "Service coverage and languages", "figures",
-                (PLANNED["service-coverage"], PLANNED["language-coverage"],
-                 PLANNED["capacity-index"]),
+                (SERVICES_COVERED, LANGUAGE_COVERAGE, CAPACITY_INDEX),
                 intro="Which settlement services and client languages are present online."),
         Section("online-offline", "Online versus offline", "figures",
-                (PLANNED["online-offline"],),
+                (OLDER_WOMEN, RURAL, DISSIMILARITY, FOLLOWERS_PER_CLIENT),
                 intro="Whether the clients seen online resemble the clients served offline."),
         Section("structure", "Network structure", "structure", STRUCTURE,
                 intro="The shape of the networks of accounts around the organizations."),
@@ -216,11 +235,12 @@ TOOLKIT = Deliverable(
         Section("timeline", "Study timeline", "timeline"),
         Section("benchmarks", "Benchmarks against the sector", "guidance", SCORECARD),
         Section("response-times", "Response-time targets", "guidance",
-                (PLANNED["reply-rate"], PLANNED["first-response"])),
+                (ANSWERED, FIRST_ANSWER)),
         Section("posting", "Posting that reaches people", "guidance",
                 (ENG_RATE, ENGAGED), measures=("posting-times",)),
         Section("under-served", "Under-served services and languages", "guidance",
-                (PLANNED["service-coverage"], PLANNED["language-coverage"])),
+                (SERVICES_COVERED, LANGUAGE_COVERAGE),
+                measures=("service-coverage", "languages-used", "online-vs-clients")),
         Section("community", "Managing online communities: a checklist", "guidance"),
         Section("scams", "Countering scams and misinformation: a playbook", "guidance"),
     ),

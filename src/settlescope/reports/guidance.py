@@ -63,12 +63,73 @@ def guidance_context(data: ReportData, s: Section, partner: str | None) -> dict[
                                    value=data.lang.number(mean, 1)))  # fmt: skip
     missing = data.not_current(s.measure_ids)
     return dict(
+        under_served=under_served(data, partner) if s.id == "under-served" else [],
         best_hours=best_hours,
         figures=figures,
         partner=data.study.organization(partner).name if partner else None,
         command=data.command(missing) if missing else None,
         phase=data.study.study.phase,
     )
+
+
+# Names of the client groups the offline comparison reports (measures/offline), as msgids.
+GROUPS = {
+    "women-45-plus": "women aged 45 and over",
+    "45-plus": "people aged 45 and over",
+    "under-25": "people under 25",
+    "women": "women",
+    "men": "men",
+    "rural": "clients in rural regions",
+}
+# IRCC's service type names (taxonomy ircc-services-v1), as msgids.
+SERVICES = {
+    "NAARS": "Needs and Assets Assessment and Referrals",
+    "IO": "Information and Orientation",
+    "LA": "Language Assessment",
+    "LT": "Language Training",
+    "ERS": "Employment-related Services",
+    "CC": "Community Connections",
+    "SS": "Support Services",
+    "CM": "Case Management",
+}
+
+
+def under_served(data: ReportData, partner: str | None) -> list[dict[str, Any]]:
+    """Per partner: services no post covered, client languages it does not post in, and the
+    client groups whose representation online is below their share of clients.
+
+    A client language counts when at least 5 % of the clients speak it and under 5 % of the
+    partner's posts (of known language) are in it, the ``languages-used`` measure's default
+    share for a language in use. A group is under-represented when the upper end of its
+    representation ratio's 95 % interval is below 1 (``representation-status`` -1).
+    """
+    from settlescope.reports.deliverables import (
+        CLIENT_LANGUAGES,
+        NOT_COVERED,
+        POST_LANGUAGES,
+        REPRESENTATION,
+    )
+
+    _ = data.lang.gettext
+    out = []
+    for scope, pid, name in data.org_scopes(partner):
+        if scope != "partner":
+            continue
+        services = [_(SERVICES.get(r["category"], r["category"]))
+                    for r in data.breakdown(NOT_COVERED, scope, pid, "category")]  # fmt: skip
+        posts = {r["category"]: r["value"]
+                 for r in data.breakdown(POST_LANGUAGES, scope, pid, "language")}  # fmt: skip
+        languages = [
+            f"{data.lang.language_of(r['category'])} ({data.lang.percent(r['value'], 0)})"
+            for r in data.breakdown(CLIENT_LANGUAGES, scope, pid, "language")
+            if r["value"] >= 0.05 and posts.get(r["category"], 0.0) < 0.05
+        ]
+        groups = [_(GROUPS.get(r["category"], r["category"]))
+                  for r in data.breakdown(REPRESENTATION, scope, pid, "group")
+                  if r["value"] < 0]  # fmt: skip
+        if services or languages or groups:
+            out.append(dict(name=name, services=services, languages=languages, groups=groups))
+    return out
 
 
 def render_guidance(data: ReportData, s: Section, partner: str | None) -> str:

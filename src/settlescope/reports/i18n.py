@@ -94,5 +94,10 @@ class Language:
             value = value.date()
         return format_date(value, format=style, locale=self.locale)
 
+    def language_of(self, code: str) -> str:
+        """The name of language ``code`` (ISO 639) in this language; the code when unknown."""
+        name = Locale.parse(self.locale).languages.get(code)
+        return str(name) if name else code
+
     def language_name(self) -> str:
         return str(Locale.parse(self.locale).get_display_name(self.locale))
