@@ -90,9 +90,10 @@ def run_demo(
                 pseudonymiser=opened.pseudonymiser(),
             )
             console.print("  " + s.line())
-        st = ws.status()
-        if outputs:
-            st["outputs"] = phase1_outputs(ws, opened, directory, console)
+        files = phase1_outputs(ws, opened, directory, console) if outputs else None
+        st = ws.status()  # after measuring: labels and results are counted too
+        if files is not None:
+            st["outputs"] = files
     st["study"] = opened.study.study.name
     return st
 

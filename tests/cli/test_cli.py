@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -132,6 +133,9 @@ def test_demo_ends_with_a_status_table(tmp_path: Path, monkeypatch: pytest.Monke
     code, out = run("demo", str(tmp_path / "demo"))
     assert code == 0, out
     assert "Workspace of" in out and "items" in out
+    # the table is taken after measuring: it counts the results and the items' labels
+    assert re.search(r"│ results\s+│\s+[1-9][\d,]*", out), out
+    assert re.search(r"│ item_labels\s+│\s+[1-9][\d,]*", out), out
     # the whole phase-1 path: the report and Toolkit edition 1, their HTML and PDF printed
     printed = dict(line.rsplit(maxsplit=1) for line in out.splitlines()
                    if line.startswith(("report ", "toolkit ")))  # fmt: skip
