@@ -194,6 +194,31 @@ def test_responsiveness_by_hand(partner: StudyFixture) -> None:
     assert _value(partner, r, "response-time-median", **peer) == 25
 
 
+def _by_account(fx: StudyFixture, measure: str, metric: str, **where: str) -> dict[str, float]:
+    """An account-scope metric per account handle (the handles of the input file)."""
+    cond = "".join(f" AND r.{k} = '{v}'" for k, v in where.items())
+    rows = fx.sql(
+        "SELECT a.handle, r.value FROM results r JOIN accounts a ON a.account_key = r.scope_id "
+        f"WHERE r.scope = 'account' AND r.measure_id = '{measure}' AND r.metric = '{metric}'"
+        + cond
+        + ("" if "dimension" in where else " AND r.dimension IS NULL")
+    )
+    return {h: float(v) for h, v in rows}
+
+
+def test_responsiveness_and_cadence_per_account_by_hand(partner: StudyFixture) -> None:
+    # q1-q4 were asked in the group g1, q5 under the page's own post 1
+    r = "responsiveness"
+    assert _by_account(partner, r, "questions") == {"g1": 4, "harbour": 1}
+    assert _by_account(partner, r, "answered-by-organization") == {"g1": 0.5, "harbour": 1.0}
+    assert _by_account(partner, r, "unanswered") == {"g1": 0.25, "harbour": 0.0}
+    org = dict(dimension="responder", category="organization")
+    # g1: the partner answered after 60 and 3,960 minutes; the page's post: after 10
+    assert _by_account(partner, r, "response-time-median", **org) == {"g1": 2010, "harbour": 10}
+    # the page wrote the three posts; the group none
+    assert _by_account(partner, "posting-cadence", "gap-cv") == {"harbour": pytest.approx(1 / 3)}
+
+
 def test_business_hours_option(study: StudyFixture, tmp_path: Path) -> None:
     fx = _setup(study, tmp_path, "\n[measures.responsiveness]\nbusiness_hours = true\n")
     org = dict(dimension="responder", category="organization")

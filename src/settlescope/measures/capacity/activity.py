@@ -65,14 +65,15 @@ CADENCE_METRICS = (
     id="posting-cadence",
     version=1,
     family="capacity",
-    title="Posting cadence and regularity, by platform",
+    title="Posting cadence and regularity, by platform and account",
     inputs=("items", "accounts"),
-    scopes=("partner",),
+    scopes=("partner", "account"),
     metrics=CADENCE_METRICS,
     definition="How often and how regularly each partner posts: posts per week over the "
     "wave, the share of weeks with a post, and the coefficient of variation of the gaps "
     "between posts; for the partner as a whole (all its accounts on one timeline) and per "
-    "platform (dimension 'platform'). Client records carry no platform, so the platforms "
+    "platform (dimension 'platform'), and for each of its accounts (scope 'account', the "
+    "account's key). Client records carry no platform, so the platforms "
     "where clients are can only be seen through the audience on each platform "
     "(offline-comparison 'followers-per-client' by platform).",
     references=(
@@ -90,14 +91,21 @@ def posting_cadence(ctx: MeasureContext) -> Iterator[Row]:
         if not pp.posts:
             continue
         by_platform: dict[str, list[Post]] = defaultdict(list)
+        by_account: dict[str, list[Post]] = defaultdict(list)
         for p in pp.posts:
             by_platform[p.platform].append(p)
-        for plat, posts in [(None, pp.posts), *sorted(by_platform.items())]:
+            by_account[p.account].append(p)
+        parts: list[tuple[str, str, str | None, list[Post]]] = [
+            ("partner", partner, None, pp.posts)
+        ]
+        parts += [("partner", partner, plat, posts) for plat, posts in sorted(by_platform.items())]
+        parts += [("account", acc, None, posts) for acc, posts in sorted(by_account.items())]
+        for scope, sid, plat, posts in parts:
             c = cadence_of(posts, weeks, start_ts)
             dim = "platform" if plat else None
             for name, v in c.items():
                 n = len(posts) - 1 if name in ("gap-cv", "median-gap-hours") else len(posts)
-                yield Row("partner", partner, name, v, n=n, dimension=dim, category=plat)
+                yield Row(scope, sid, name, v, n=n, dimension=dim, category=plat)
         yield Row("partner", partner, "platforms-used", len(by_platform))
 
 

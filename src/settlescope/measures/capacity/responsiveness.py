@@ -98,6 +98,7 @@ class Question:
     partner: str
     platform: str
     asked: dt.datetime
+    space: str  # the partner's account whose space it was asked in: its group, or its post
     org_first: dt.datetime | None = None
     peer_first: dt.datetime | None = None
 
@@ -132,16 +133,17 @@ def questions_of(ctx: MeasureContext) -> tuple[dict[str, list[Question]], dict[s
             if r["author_key"] in orgs:
                 continue
             partner = owners.get(r["container_key"])
+            space = r["container_key"]
             if partner is None and r["parent_key"]:
                 ra = root_author.get(r["root_key"] or r["parent_key"])
                 if ra in own:
-                    partner = orgs[ra]
+                    partner, space = orgs[ra], ra
             if partner is None:
                 continue
             if r["container_key"] not in threaded_set:
                 unthreaded[partner] += 1
                 continue
-            q = Question(r["item_key"], partner, r["platform"], r["created_at"])
+            q = Question(r["item_key"], partner, r["platform"], r["created_at"], space)
             picked[r["item_key"]] = (q, r["author_key"])
             out[partner].append(q)
         if not picked:
@@ -197,14 +199,15 @@ RESPONSE_METRICS = (
     family="capacity",
     title="Responsiveness to questions in public threads and groups",
     inputs=("items", "item_flags", "accounts"),
-    scopes=("partner",),
+    scopes=("partner", "account"),
     metrics=RESPONSE_METRICS,
     definition="The share of questions in a partner's public threads and groups that its own "
     "accounts answer, that only peers answer, and that go unanswered; and the time to the "
     "partner's first reply (median, mean, mean of the fastest 90 %), with peers' first "
     "replies reported separately (dimension 'responder'). With business_hours, only time "
     "within opening hours on weekdays in the partner's time zone counts. Per platform in "
-    "dimension 'platform' for the shares.",
+    "dimension 'platform' for the shares; and the same per partner account whose space the "
+    "question was asked in (scope 'account': its group or chat, or its own post).",
     references=(
         "Meta Business Help Centre, Page response rate and response time: the average "
         "response time excludes the slowest 10 % of responses.",
@@ -221,41 +224,54 @@ def responsiveness(ctx: MeasureContext) -> Iterator[Row]:
         if not qs:
             continue
         tz = ctx.study.time_zone_for(partner)
-        groups: list[tuple[str | None, list[Question]]] = [(None, qs)]
         by_plat: dict[str, list[Question]] = defaultdict(list)
+        by_space: dict[str, list[Question]] = defaultdict(list)
         for q in qs:
             by_plat[q.platform].append(q)
-        groups += sorted(by_plat.items())
-        for plat, sub in groups:
-            n = len(sub)
-            dim = "platform" if plat else None
-            org = sum(1 for q in sub if q.org_first)
-            peer = sum(1 for q in sub if not q.org_first and q.peer_first)
-            yield Row("partner", partner, "questions", n, dimension=dim, category=plat)
-            yield Row("partner", partner, "answered-by-organization", org / n, n=n,
-                      dimension=dim, category=plat)  # fmt: skip
-            yield Row("partner", partner, "answered-by-peers-only", peer / n, n=n,
-                      dimension=dim, category=plat)  # fmt: skip
-            yield Row("partner", partner, "unanswered", (n - org - peer) / n, n=n,
-                      dimension=dim, category=plat)  # fmt: skip
+            by_space[q.space].append(q)
+        yield from _answer_rows("partner", partner, qs, p, tz)
+        for plat, sub in sorted(by_plat.items()):
+            yield from _answer_rows("partner", partner, sub, p, tz, platform=plat)
+        for space, sub in sorted(by_space.items()):
+            yield from _answer_rows("account", space, sub, p, tz)
 
-        def delay(a: dt.datetime, b: dt.datetime, tz: ZoneInfo = tz) -> float:
-            if p.business_hours:
-                return business_seconds(a, b, tz, p.opening_hours) / 60
-            return (b - a).total_seconds() / 60
 
-        org_t = [delay(q.asked, q.org_first) for q in qs if q.org_first]
-        peer_t = [
-            delay(q.asked, q.peer_first)
-            for q in qs
-            if q.peer_first and (q.org_first is None or q.peer_first < q.org_first)
-        ]
-        for who, ts in (("organization", org_t), ("peer", peer_t)):
-            if not ts:
-                continue
-            yield Row("partner", partner, "response-time-median", statistics.median(ts),
-                      n=len(ts), dimension="responder", category=who)  # fmt: skip
-            yield Row("partner", partner, "response-time-mean", statistics.fmean(ts),
-                      n=len(ts), dimension="responder", category=who)  # fmt: skip
-            yield Row("partner", partner, "response-time-fastest-90-mean", fastest_90_mean(ts),
-                      n=len(ts), dimension="responder", category=who)  # fmt: skip
+def _answer_rows(
+    scope: str,
+    scope_id: str,
+    qs: list[Question],
+    p: ResponseParams,
+    tz: ZoneInfo,
+    platform: str | None = None,
+) -> Iterator[Row]:
+    """The answer shares of questions ``qs`` and, unless per platform, the response times."""
+    n = len(qs)
+    dim = "platform" if platform else None
+    org = sum(1 for q in qs if q.org_first)
+    peer = sum(1 for q in qs if not q.org_first and q.peer_first)
+    yield Row(scope, scope_id, "questions", n, dimension=dim, category=platform)
+    for metric, count in (("answered-by-organization", org), ("answered-by-peers-only", peer),
+                          ("unanswered", n - org - peer)):  # fmt: skip
+        yield Row(scope, scope_id, metric, count / n, n=n, dimension=dim, category=platform)
+    if platform:
+        return
+
+    def delay(a: dt.datetime, b: dt.datetime) -> float:
+        if p.business_hours:
+            return business_seconds(a, b, tz, p.opening_hours) / 60
+        return (b - a).total_seconds() / 60
+
+    org_t = [delay(q.asked, q.org_first) for q in qs if q.org_first]
+    peer_t = [
+        delay(q.asked, q.peer_first)
+        for q in qs
+        if q.peer_first and (q.org_first is None or q.peer_first < q.org_first)
+    ]
+    for who, ts in (("organization", org_t), ("peer", peer_t)):
+        if not ts:
+            continue
+        for metric, value in (("response-time-median", statistics.median(ts)),
+                              ("response-time-mean", statistics.fmean(ts)),
+                              ("response-time-fastest-90-mean", fastest_90_mean(ts))):  # fmt: skip
+            yield Row(scope, scope_id, metric, value, n=len(ts), dimension="responder",
+                      category=who)  # fmt: skip
