@@ -27,7 +27,7 @@ def used_msgids() -> set[str]:
             ids.update(f.label for f in s.figures)
     ids.update(f.label for f in deliverables.CAPACITY_FIGURES)
     ids.update(guidance.GROUPS.values())
-    ids.update(guidance.SERVICES.values())
+    ids.update(guidance.service_names().values())
     ids.update(f.label for f in deliverables.STRUCTURE)
     ids.update(STATUSES)
     return ids

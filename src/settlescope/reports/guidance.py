@@ -81,17 +81,14 @@ GROUPS = {
     "men": "men",
     "rural": "clients in rural regions",
 }
-# IRCC's service type names (taxonomy ircc-services-v1), as msgids.
-SERVICES = {
-    "NAARS": "Needs and Assets Assessment and Referrals",
-    "IO": "Information and Orientation",
-    "LA": "Language Assessment",
-    "LT": "Language Training",
-    "ERS": "Employment-related Services",
-    "CC": "Community Connections",
-    "SS": "Support Services",
-    "CM": "Case Management",
-}
+
+
+def service_names() -> dict[str, str]:
+    """IRCC's service type names by category id, from the taxonomy file (English msgids)."""
+    from settlescope.measures.capacity.common import SERVICE_TAXONOMY
+    from settlescope.text.taxonomy import load_taxonomy
+
+    return {c.id: c.name for c in load_taxonomy(SERVICE_TAXONOMY).categories}
 
 
 def under_served(data: ReportData, partner: str | None) -> list[dict[str, Any]]:
@@ -111,11 +108,12 @@ def under_served(data: ReportData, partner: str | None) -> list[dict[str, Any]]:
     )
 
     _ = data.lang.gettext
+    names = service_names()
     out = []
     for scope, pid, name in data.org_scopes(partner):
         if scope != "partner":
             continue
-        services = [_(SERVICES.get(r["category"], r["category"]))
+        services = [_(names.get(r["category"], r["category"]))
                     for r in data.breakdown(NOT_COVERED, scope, pid, "category")]  # fmt: skip
         posts = {r["category"]: r["value"]
                  for r in data.breakdown(POST_LANGUAGES, scope, pid, "language")}  # fmt: skip
