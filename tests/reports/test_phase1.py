@@ -133,6 +133,11 @@ def test_capacity_and_offline_sections_show_the_measured_figures(built: dict[str
         "Index of dissimilarity between followers and clients (age bands)",
     ):
         assert html.count(label) >= 1, label  # fmt: skip
+    # the ratio charts draw the line of parity, 1 (same share online as among clients)
+    key = '{"id": "online-offline-online-vs-clients-representation-ratio-group-women-45-plus"'
+    chart, _end = json.JSONDecoder().raw_decode(html, html.index(key))
+    values = [layer.get("data", {}).get("values") for layer in chart["spec"]["layer"]]
+    assert [{"r": 1.0}] in values
     con = duckdb.connect(str(built["study"] / "workspace.duckdb"), read_only=True)
     (answered,) = con.execute(
         "SELECT value FROM results WHERE measure_id = 'responsiveness' AND metric = "

@@ -20,9 +20,18 @@ OTHER = "#9bb7d4"
 
 
 def figure_bars(
-    rows: list[dict[str, Any]], title: str, unit: str, median: float | None, gettext: Any
+    rows: list[dict[str, Any]],
+    title: str,
+    unit: str,
+    median: float | None,
+    gettext: Any,
+    reference: tuple[float, str] | None = None,
 ) -> dict[str, Any]:
-    """A bar per organization, with its interval where it has one and the sector median."""
+    """A bar per organization, with its interval where it has one and the sector median.
+
+    ``reference`` (value, label) draws a solid rule where the value means "no difference",
+    such as 1 for a ratio of shares.
+    """
     data = [
         dict(organization=r["organization"], role=r["role"], value=r["value"],
              lower=r["lower"], upper=r["upper"], n=r["n"])
@@ -64,6 +73,12 @@ def figure_bars(
             .encode(
                 x="m:Q", tooltip=[alt.Tooltip("m:Q", title=gettext("sector median"), format=fmt)]
             )  # fmt: skip
+        )
+    if reference is not None:
+        layers.append(
+            alt.Chart(alt.Data(values=[{"r": reference[0]}]))
+            .mark_rule(color="#222", strokeWidth=1.5)
+            .encode(x="r:Q", tooltip=[alt.Tooltip("r:Q", title=reference[1], format=fmt)])
         )
     chart = alt.layer(*layers).properties(width=520, height=max(80, 18 * len(data)))
     return chart.to_dict()

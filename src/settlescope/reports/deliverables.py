@@ -32,6 +32,8 @@ class Figure:
     category: str | None = None
     better: str | None = "higher"
     family: str = ""
+    # where the value means "no difference" (a ratio of shares: 1), drawn on its chart
+    reference: float | None = None
 
     @property
     def key(self) -> str:
@@ -108,10 +110,10 @@ CAPACITY_INDEX = Figure("capacity-index", "capacity-index", "Capacity Index", fa
 OLDER_WOMEN = Figure("online-vs-clients", "representation-ratio",
                      "Women aged 45 and over: share online / share among clients",
                      dimension="group", category="women-45-plus", better=None,
-                     family="offline")
+                     family="offline", reference=1.0)
 RURAL = Figure("online-vs-clients", "representation-ratio",
                "Rural clients: share online / share among clients", dimension="group",
-               category="rural", better=None, family="offline")
+               category="rural", better=None, family="offline", reference=1.0)
 DISSIMILARITY = Figure("online-vs-clients", "dissimilarity-index",
                        "Index of dissimilarity between followers and clients (age bands)",
                        dimension="age_band", better="lower", family="offline")

@@ -55,7 +55,9 @@ def _figures(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
         b.charts.append(dict(
             id=f"{s.id}-{f.key}".replace("/", "-").replace("=", "-").replace("*", "all"),
             title=_(f.label),
-            spec=charts.figure_bars(these, _(f.label), unit, data.sector_median(f), _),
+            spec=charts.figure_bars(these, _(f.label), unit, data.sector_median(f), _,
+                                    reference=None if f.reference is None else
+                                    (f.reference, _("same share online as among clients"))),
         ))  # fmt: skip
     # the table lists the partners and the sector's median; the charts show every organization
     table_rows = _table_rows(data, s, rows)
