@@ -133,7 +133,7 @@ POST_LANGUAGES = Figure("languages-used", "posts-share", "Languages of the posts
                         dimension="language", family="capacity")
 # fmt: on
 
-# -- volume, reach and network --------------------------------------------
+# -- volume, reach and network --------------------------------------------------------
 ITEMS = Figure("item-volume", "items", "Items (posts, comments, messages)")
 OWN_ITEMS = Figure("item-volume", "own-items", "Own posts and messages")
 OWN_SHARE = Figure("item-volume", "own-share", "Share of activity written by the organization",
