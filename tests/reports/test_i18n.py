@@ -26,6 +26,7 @@ def used_msgids() -> set[str]:
             ids.update(x for x in (s.title, s.intro) if x)
             ids.update(f.label for f in s.figures)
     ids.update(f.label for f in deliverables.CAPACITY_FIGURES)
+    ids.update(f.reference[1] for f in deliverables.CAPACITY_FIGURES if f.reference)
     ids.update(guidance.GROUPS.values())
     ids.update(guidance.service_names().values())
     ids.update(f.label for f in deliverables.STRUCTURE)

@@ -192,6 +192,12 @@ def inputs_fingerprint(ws: Workspace, study: Study, wave: str, *, labels: bool =
 
     Results whose recorded fingerprint differs from the current one are stale.
     """
+    return _fingerprints(ws, study, wave, {labels})[labels]
+
+
+def _fingerprints(ws: Workspace, study: Study, wave: str, kinds: Iterable[bool]) -> dict[bool, str]:
+    """The wave's fingerprint without the labels (False) and with them (True), for ``kinds``;
+    the import runs and the study are read once."""
     runs = ws.table("import_runs")
     ids = sorted(
         runs.filter((runs.wave == wave) & (runs.status == "complete"))
@@ -200,24 +206,16 @@ def inputs_fingerprint(ws: Workspace, study: Study, wave: str, *, labels: bool =
         .column("run_id")
         .to_pylist()
     )
-    blob = orjson.dumps(
-        {
-            "runs": ids,
-            "labels": ws.count("item_labels") + ws.count("item_flags") if labels else None,
-            "study": study.model_dump(mode="json", exclude={"measures", "mappings", "phases"}),
-        },
-        option=orjson.OPT_SORT_KEYS,
-    )
-    return hashlib.sha256(blob).hexdigest()[:16]
-
-
-def _fingerprints(
-    ws: Workspace, study: Study, wave: str, specs: list[MeasureSpec]
-) -> dict[bool, str]:
-    """The wave's fingerprints with and without the labels, for the kinds of measure in specs."""
-    return {
-        r: inputs_fingerprint(ws, study, wave, labels=r) for r in {s.reads_labels for s in specs}
+    base = {
+        "runs": ids,
+        "study": study.model_dump(mode="json", exclude={"measures", "mappings", "phases"}),
     }
+    out = {}
+    for with_labels in set(kinds):
+        labels = ws.count("item_labels") + ws.count("item_flags") if with_labels else None
+        blob = orjson.dumps({**base, "labels": labels}, option=orjson.OPT_SORT_KEYS)
+        out[with_labels] = hashlib.sha256(blob).hexdigest()[:16]
+    return out
 
 
 def validate_rows(spec: MeasureSpec, rows: Iterable[Row] | pa.Table) -> pa.Table:
@@ -316,7 +314,7 @@ def _compute(
     pending: list[_Pending] = []
     for wave in wave_ids:
         shared: dict[str, Any] = {}
-        fingerprints = _fingerprints(ws, study, wave, specs)
+        fingerprints = _fingerprints(ws, study, wave, {s.reads_labels for s in specs})
         for spec in specs:
             p = params[spec.id]
 
@@ -451,7 +449,7 @@ def results_status(
     by_key = {(r["measure_id"], r["measure_version"], r["params_hash"], r["wave"]): r for r in runs}
     out = []
     for wave in wave_ids:
-        fps = _fingerprints(ws, study, wave, specs)
+        fps = _fingerprints(ws, study, wave, {s.reads_labels for s in specs})
         for spec in specs:
             r = by_key.get((spec.id, spec.version, params_hash(params[spec.id]), wave))
             if r is None:

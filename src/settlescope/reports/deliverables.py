@@ -32,8 +32,8 @@ class Figure:
     category: str | None = None
     better: str | None = "higher"
     family: str = ""
-    # where the value means "no difference" (a ratio of shares: 1), drawn on its chart
-    reference: float | None = None
+    # (value, label) where the value means "no difference", drawn on its chart
+    reference: tuple[float, str] | None = None
 
     @property
     def key(self) -> str:
@@ -92,6 +92,7 @@ class Deliverable:
 
 
 # -- capacity (measures/capacity) and online versus offline (measures/offline) -------------
+PARITY = (1.0, "same share online as among clients")  # a ratio of shares at 1
 # fmt: off
 ANSWERED = Figure("responsiveness", "answered-by-organization",
                   "Questions answered by the organization", family="capacity")
@@ -110,10 +111,10 @@ CAPACITY_INDEX = Figure("capacity-index", "capacity-index", "Capacity Index", fa
 OLDER_WOMEN = Figure("online-vs-clients", "representation-ratio",
                      "Women aged 45 and over: share online / share among clients",
                      dimension="group", category="women-45-plus", better=None,
-                     family="offline", reference=1.0)
+                     family="offline", reference=PARITY)
 RURAL = Figure("online-vs-clients", "representation-ratio",
                "Rural clients: share online / share among clients", dimension="group",
-               category="rural", better=None, family="offline", reference=1.0)
+               category="rural", better=None, family="offline", reference=PARITY)
 DISSIMILARITY = Figure("online-vs-clients", "dissimilarity-index",
                        "Index of dissimilarity between followers and clients (age bands)",
                        dimension="age_band", better="lower", family="offline")

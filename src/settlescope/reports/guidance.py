@@ -14,8 +14,19 @@ from typing import Any
 import jinja2
 from markdown_it import MarkdownIt
 
+from settlescope.measures.capacity.common import SERVICE_TAXONOMY
+from settlescope.measures.run import resolve_params, select_measures
 from settlescope.reports.content import ReportData
-from settlescope.reports.deliverables import Section
+from settlescope.reports.deliverables import (
+    BEST_HOUR,
+    CLIENT_LANGUAGES,
+    HOURLY,
+    NOT_COVERED,
+    POST_LANGUAGES,
+    REPRESENTATION,
+    Section,
+)
+from settlescope.text.taxonomy import load_taxonomy
 
 _MD = MarkdownIt("commonmark", {"html": False}).enable("table")
 
@@ -50,8 +61,6 @@ def guidance_context(data: ReportData, s: Section, partner: str | None) -> dict[
         figures.append(entry)
     best_hours = []
     if "posting-times" in s.measure_ids:
-        from settlescope.reports.deliverables import BEST_HOUR, HOURLY
-
         for scope, pid, name in data.org_scopes(partner):
             r = data.row(BEST_HOUR, scope, pid)
             if scope != "partner" or r is None:
@@ -85,9 +94,6 @@ GROUPS = {
 
 def service_names() -> dict[str, str]:
     """IRCC's service type names by category id, from the taxonomy file (English msgids)."""
-    from settlescope.measures.capacity.common import SERVICE_TAXONOMY
-    from settlescope.text.taxonomy import load_taxonomy
-
     return {c.id: c.name for c in load_taxonomy(SERVICE_TAXONOMY).categories}
 
 
@@ -95,18 +101,13 @@ def under_served(data: ReportData, partner: str | None) -> list[dict[str, Any]]:
     """Per partner: services no post covered, client languages it does not post in, and the
     client groups whose representation online is below their share of clients.
 
-    A client language counts when at least 5 % of the clients speak it and under 5 % of the
-    partner's posts (of known language) are in it, the ``languages-used`` measure's default
-    share for a language in use. A group is under-represented when the upper end of its
+    A client language counts when at least ``language_min_share`` of the clients speak it and
+    fewer of the partner's posts (of known language) are in it: the share for a language in
+    use that the ``languages-used`` measure took from the study file. A group is under-represented when the upper end of its
     representation ratio's 95 % interval is below 1 (``representation-status`` -1).
     """
-    from settlescope.reports.deliverables import (
-        CLIENT_LANGUAGES,
-        NOT_COVERED,
-        POST_LANGUAGES,
-        REPRESENTATION,
-    )
-
+    params = resolve_params(data.study, select_measures(["languages-used"]), data.study_dir)
+    min_share = float(params["languages-used"].language_min_share)  # type: ignore[attr-defined]
     _ = data.lang.gettext
     names = service_names()
     out = []
@@ -120,7 +121,7 @@ def under_served(data: ReportData, partner: str | None) -> list[dict[str, Any]]:
         languages = [
             f"{data.lang.language_of(r['category'])} ({data.lang.percent(r['value'], 0)})"
             for r in data.breakdown(CLIENT_LANGUAGES, scope, pid, "language")
-            if r["value"] >= 0.05 and posts.get(r["category"], 0.0) < 0.05
+            if r["value"] >= min_share and posts.get(r["category"], 0.0) < min_share
         ]
         groups = [_(GROUPS.get(r["category"], r["category"]))
                   for r in data.breakdown(REPRESENTATION, scope, pid, "group")

@@ -56,8 +56,7 @@ def _figures(data: ReportData, s: Section, b: Block, o: BuildOptions) -> None:
             id=f"{s.id}-{f.key}".replace("/", "-").replace("=", "-").replace("*", "all"),
             title=_(f.label),
             spec=charts.figure_bars(these, _(f.label), unit, data.sector_median(f), _,
-                                    reference=None if f.reference is None else
-                                    (f.reference, _("same share online as among clients"))),
+                                    reference=f.reference and (f.reference[0], _(f.reference[1]))),
         ))  # fmt: skip
     # the table lists the partners and the sector's median; the charts show every organization
     table_rows = _table_rows(data, s, rows)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -148,8 +148,8 @@ def languages_used(ctx: MeasureContext) -> Iterator[Row]:
     clients = client_shares(ctx, "language")
     for partner, pp in partner_posts(ctx).items():
         known = [x.language for x in pp.posts if x.language not in (None, *UNKNOWN_LANGUAGES)]
-        counts = languages_used_by(known, 0.0)
-        used = set(languages_used_by(known, p.language_min_share)) if known else set()
+        counts = Counter(known)
+        used = languages_used_by(known, p.language_min_share)
         for lang, v in sorted(counts.items()):
             yield Row("partner", partner, "posts-share", v / len(known), n=len(known),
                       dimension="language", category=lang)  # fmt: skip

@@ -8,7 +8,7 @@ conversation; answers are measured by :mod:`.responsiveness`.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -129,13 +129,9 @@ def client_shares(ctx: MeasureContext, dimension: str) -> dict[str, dict[str, tu
     return out
 
 
-def languages_used_by(known: list[str], min_share: float) -> dict[str, int]:
-    """The languages of at least ``min_share`` of the posts ``known`` (languages detected), with
-    their post counts."""
-    counts: dict[str, int] = defaultdict(int)
-    for lang in known:
-        counts[lang] += 1
-    return {k: v for k, v in counts.items() if v / len(known) >= min_share}
+def languages_used_by(known: list[str], min_share: float) -> set[str]:
+    """The languages of at least ``min_share`` of the posts ``known`` (languages detected)."""
+    return {k for k, v in Counter(known).items() if v / len(known) >= min_share}
 
 
 def client_language_coverage(used: Iterable[str], clients: dict[str, tuple[int, float]]) -> float:
