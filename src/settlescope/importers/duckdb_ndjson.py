@@ -43,7 +43,7 @@ _RECHECK = "_stage_ndjson_recheck"
 _RECHECK_SLICE = 20_000
 
 
-def _odd_scalar(x: str, first: str, number_like: bool) -> str:
+def _odd_scalar(x: str, number_like: bool) -> str:
     """SQL: the text DuckDB gives for scalar ``x`` may differ from the block parser's.
 
     The block parser writes an integral number read as a fraction (``12.0``, ``1e+20``) as
@@ -51,27 +51,26 @@ def _odd_scalar(x: str, first: str, number_like: bool) -> str:
     object or array back with orjson; it rejects NaN and infinity, which DuckDB's reader
     accepts in any case. DuckDB gives these as its own text. Records with such a value (or
     a string that looks like one) are re-read in Python. ``number_like`` fields (counts,
-    times) read ``12.0`` and ``12`` alike and skip those checks. ``first`` is the code of
-    ``x``'s first character, computed once: most values are plain strings, which the first
-    tests on it settle (no IN lists: DuckDB plans those as joins).
+    times) read ``12.0`` and ``12`` alike and skip those checks. Cheap tests on the first
+    character come first (no IN lists: DuckDB plans those as joins), as most values are
+    plain strings.
     """
-    not_finite = f"strlen({x}) <= 9 AND regexp_full_match({x}, '(?i)[-+]?(nan|inf|infinity)')"
-    sign_or_letter = (
-        f"{first} = 43 OR {first} = 45 OR {first} = 73 OR {first} = 78 OR {first} = 105 "
-        f"OR {first} = 110"
+    first = f"ord({x})"
+    not_finite = (
+        f"CASE WHEN strlen({x}) <= 9 AND ({first} = 43 OR {first} = 45 OR {first} = 73 "
+        f"OR {first} = 78 OR {first} = 105 OR {first} = 110) "
+        f"THEN regexp_full_match({x}, '(?i)[-+]?(nan|inf|infinity)') ELSE false END"
     )
     if number_like:
-        return f"(CASE WHEN {sign_or_letter} THEN {not_finite} ELSE false END)"
+        return f"({not_finite})"
     # A number as DuckDB writes it: 12.0, 1e+20, or 20 digits and more.
     number = (
-        f"(ends_with({x}, '.0') OR contains({x}, 'e+')) AND NOT contains({x}, ' ') "
-        f"OR CASE WHEN strlen({x}) >= 20 THEN regexp_full_match({x}, '-?[0-9]+') END"
+        f"((ends_with({x}, '.0') OR contains({x}, 'e+')) AND NOT contains({x}, ' ') "
+        f"OR CASE WHEN strlen({x}) >= 20 THEN regexp_full_match({x}, '-?[0-9]+') END)"
     )
     return (
-        f"(CASE WHEN {first} > 123 THEN false "
-        f"WHEN {first} BETWEEN 45 AND 57 THEN {number} OR ({not_finite}) "
-        f"WHEN {first} = 91 OR {first} = 123 THEN true "
-        f"WHEN {sign_or_letter} THEN {not_finite} ELSE false END)"
+        f"(CASE WHEN {first} BETWEEN 45 AND 57 THEN {number} OR ({not_finite}) "
+        f"WHEN {first} = 91 OR {first} = 123 THEN true ELSE {not_finite} END)"
     )
 
 
@@ -135,10 +134,6 @@ class DuckNdjson:
         # Each source column once, as a plain column (v0, v1, ...) whatever its name.
         name = {c: f"v{i}" for i, c in enumerate(columns)}
         unpacked = ", ".join('j."' + c.replace('"', '""') + f'" AS {name[c]}' for c in columns)
-        # The first character's code of each scalar column, computed once for its checks.
-        firsts = "".join(
-            f", ord({name[c]}) AS o{name[c][1:]}" for c in columns if c not in self.list_columns
-        )
         values, odd = {}, [f"contains(line, '{s}')" for s in _LENIENT]
         for f, c in self.m.columns.items():
             v = name[c]
@@ -150,7 +145,7 @@ class DuckNdjson:
                 odd.append(f"({v} <> '[]' AND NOT regexp_full_match({v}, '{_STRING_LIST}'))")
             else:
                 values[f] = v
-                odd.append(_odd_scalar(v, f"o{v[1:]}", f in INT_FIELDS or f == "created_at"))
+                odd.append(_odd_scalar(v, f in INT_FIELDS or f == "created_at"))
         sel = self.conv.select(values)
         converted = ", ".join(
             f"{sel[c]} AS {c}" if c in sel else f"NULL AS {c}" for c in RAW_ITEM_COLUMNS
@@ -160,7 +155,6 @@ class DuckNdjson:
             f" AS j FROM {_LINES}"
         )
         flat = f"SELECT ln, line, j IS NULL AS unparsed, {unpacked} FROM ({parsed})"
-        flat = f"SELECT *{firsts} FROM ({flat})"
         recheck = "unparsed OR NOT starts_with(line, '{') OR " + " OR ".join(odd)
         inner = (
             f"SELECT {converted}, ln AS _seq, line, coalesce({recheck}, false) AS _recheck "
