@@ -27,13 +27,10 @@ from settlescope.measures.run import run_measures
 from settlescope.text.label import label_workspace
 from tests.conftest import HARBOUR_PAGE, StudyFixture
 
-PARTNER = (
-    HARBOUR_PAGE
-    + """
+WEIGHTS = """
 [measures.capacity-index]
 weights = { answer-rate = 2, service-coverage = 1, language-match = 1 }
 """
-)
 
 
 def _item(pid: str, author: str, when: str, **kw: object) -> dict[str, object]:
@@ -88,10 +85,18 @@ CLIENTS = (
 )
 
 
-def _setup(study: StudyFixture, tmp_path: Path, extra: str = "") -> StudyFixture:
-    study.extend(PARTNER + extra)
+def _setup(
+    study: StudyFixture,
+    tmp_path: Path,
+    extra: str = "",
+    *,
+    accounts: str = "",
+    items: list[dict[str, object]] = ITEMS,
+    labels: list[tuple[str, str, float]] = LABELS,
+) -> StudyFixture:
+    study.extend(HARBOUR_PAGE + accounts + WEIGHTS + extra)
     f = tmp_path / "items.ndjson"
-    f.write_text("".join(json.dumps(r) + "\n" for r in ITEMS), encoding="utf-8")
+    f.write_text("".join(json.dumps(r) + "\n" for r in items), encoding="utf-8")
     study.import_(f, fmt="generic-ndjson", partner="p1")
     c = tmp_path / "clients.csv"
     c.write_text(CLIENTS, encoding="utf-8")
@@ -103,10 +108,10 @@ def _setup(study: StudyFixture, tmp_path: Path, extra: str = "") -> StudyFixture
         label_workspace(ws, study.opened.study)
         ws.duck.execute("DELETE FROM item_labels WHERE taxonomy = 'ircc-services-v1'")
         ws.duck.execute("DELETE FROM item_flags WHERE flag = 'question'")
-        for pid, cat, score in LABELS:
+        for pid, cat, score in labels:
             ws.duck.execute(
                 "INSERT INTO item_labels VALUES (?, 'ircc-services-v1', ?, ?, 'test', '1')",
-                [f"facebook:{pid}", cat, score],
+                [pid if ":" in pid else f"facebook:{pid}", cat, score],
             )
         for pid in QUESTIONS:
             ws.duck.execute(
@@ -156,7 +161,7 @@ def test_service_coverage_by_hand(partner: StudyFixture) -> None:
     assert _value(partner, "service-coverage", "categories-covered") == 2
     gaps = partner.sql(
         "SELECT category FROM results WHERE measure_id = 'service-coverage' "
-        "AND metric = 'category-not-covered' ORDER BY category"
+        "AND metric = 'category-not-covered' AND scope = 'partner' ORDER BY category"
     )
     assert [g for (g,) in gaps] == ["CC", "CM", "IO", "LA", "NAARS", "SS"]
 
@@ -217,6 +222,72 @@ def test_responsiveness_and_cadence_per_account_by_hand(partner: StudyFixture) -
     assert _by_account(partner, r, "response-time-median", **org) == {"g1": 2010, "harbour": 10}
     # the page wrote the three posts; the group none
     assert _by_account(partner, "posting-cadence", "gap-cv") == {"harbour": pytest.approx(1 / 3)}
+
+
+# The partner's second account, on Instagram: two posts, one labelled (SS) and linking to
+# canada.ca, one in Arabic.
+INSTAGRAM = """
+[[partners.accounts]]
+platform = "instagram"
+handle = "harbour.ca"
+kind = "page"
+"""
+IG_ITEMS = [
+    dict(platform="instagram", platform_id="i1", author="harbour.ca", author_kind="page",
+         created_at="2026-01-07T15:00:00Z", kind="post", reactions=10, comments=0, language="en",
+         text="Free tax clinic for newcomers https://www.canada.ca/en/revenue-agency"),
+    dict(platform="instagram", platform_id="i2", author="harbour.ca", author_kind="page",
+         created_at="2026-01-10T15:00:00Z", kind="post", reactions=2, language="ar",
+         text="مرحبا بكم في المركز"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def two_accounts(study: StudyFixture, tmp_path: Path) -> StudyFixture:
+    return _setup(
+        study,
+        tmp_path,
+        accounts=INSTAGRAM,
+        items=ITEMS + IG_ITEMS,
+        labels=[*LABELS, ("instagram:i1", "SS", 1.0)],
+    )
+
+
+def test_capacity_per_account_and_platform_by_hand(two_accounts: StudyFixture) -> None:
+    fx = two_accounts
+    # the page: posts 1 (LT), 2 (ERS), 3 (none); the Instagram account: i1 (SS), i2 (none)
+    assert _by_account(fx, "service-coverage", "categorised-share") == {
+        "harbour": pytest.approx(2 / 3), "harbour.ca": 0.5}  # fmt: skip
+    assert _by_account(fx, "service-coverage", "categories-covered") == {
+        "harbour": 2, "harbour.ca": 1}  # fmt: skip
+    assert _by_account(fx, "service-coverage", "posts-share", dimension="category",
+                       category="SS") == {"harbour": 0, "harbour.ca": 1}  # fmt: skip
+    # the partner as a whole: 3 of 5 posts categorised, 3 categories; per platform too
+    assert _value(fx, "service-coverage", "categorised-share") == pytest.approx(3 / 5)
+    assert _value(fx, "service-coverage", "categories-covered") == 3
+    assert _value(fx, "service-coverage", "categorised-share", dimension="platform",
+                  category="instagram") == 0.5  # fmt: skip
+    # engagement: page 8, 3, 1 -> 4; Instagram 10, 2 -> 6; partner 24 / 5
+    assert _by_account(fx, "engagement-by-content", "engagement-per-post") == {
+        "harbour": 4, "harbour.ca": 6}  # fmt: skip
+    assert _by_account(fx, "engagement-by-content", "engagement-per-post",
+                       dimension="language", category="ar") == {"harbour.ca": 2}  # fmt: skip
+    assert _value(fx, "engagement-by-content", "engagement-per-post") == pytest.approx(24 / 5)
+    assert _value(fx, "engagement-by-content", "engagement-per-post", dimension="platform",
+                  category="facebook") == 4  # fmt: skip
+    # languages: the page posts en and fr (clients 60 + 30 of 100 covered), the Instagram
+    # account en and ar (60 + 10); the partner all three
+    assert _by_account(fx, "languages-used", "client-language-coverage") == {
+        "harbour": pytest.approx(0.9), "harbour.ca": pytest.approx(0.7)}  # fmt: skip
+    assert _value(fx, "languages-used", "client-language-coverage") == pytest.approx(1.0)
+    assert _by_account(fx, "languages-used", "posts-share", dimension="language",
+                       category="ar") == {"harbour.ca": 0.5}  # fmt: skip
+    # official links: post 1 of 3 on the page, i1 of 2 on Instagram
+    assert _by_account(fx, "accessibility", "official-links-share") == {
+        "harbour": pytest.approx(1 / 3), "harbour.ca": 0.5}  # fmt: skip
+    assert _value(fx, "accessibility", "official-links-share", dimension="platform",
+                  category="instagram") == 0.5  # fmt: skip
+    assert _value(fx, "posting-cadence", "platforms-used") == 2
 
 
 def test_business_hours_option(study: StudyFixture, tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ from urllib.parse import urlparse
 from pydantic import BaseModel, ConfigDict, Field
 
 from settlescope.measures.base import MeasureContext, Metric, Row, measure
-from settlescope.measures.capacity.common import partner_posts
+from settlescope.measures.capacity.common import PostGroup, partner_posts, post_groups
 
 _URL = re.compile(r"(?:https?://)?(?:[a-z0-9-]+\.)+[a-z]{2,}(?:/[^\s]*)?", re.I)
 _STRIP = re.compile(r"https?://\S+|www\.\S+|[#@]\w+", re.I)
@@ -137,15 +137,16 @@ ACCESS_METRICS = (
 
 @measure(
     id="accessibility",
-    version=1,
+    version=2,
     family="capacity",
     title="Accessibility: readability and links to official sources",
     inputs=("items", "items.language"),
-    scopes=("partner",),
+    scopes=("partner", "account"),
     metrics=ACCESS_METRICS,
     definition="How easy a partner's English and French posts are to read (Flesch reading "
     "ease; Kandel-Moles for French) and how often its posts point to official government "
-    "sources. Alt text on images is not measured: the canonical items keep no image "
+    "sources; for the partner as a whole and for each of its accounts (scope 'account'), "
+    "with the link shares also per platform (dimension 'platform'). Alt text on images is not measured: the canonical items keep no image "
     "descriptions.",
     references=(
         "Flesch, R. (1948). A new readability yardstick. Journal of Applied Psychology "
@@ -158,27 +159,28 @@ ACCESS_METRICS = (
 def accessibility(ctx: MeasureContext) -> Iterator[Row]:
     p: AccessParams = ctx.params
     for partner, pp in partner_posts(ctx).items():
-        posts = pp.posts
-        if not posts:
-            continue
-        scores: dict[str, list[float]] = {"en": [], "fr": []}
-        linked = official = 0
-        for post in posts:
-            doms = domains_of(post.text, post.urls)
-            linked += bool(doms)
-            official += any(is_official(d) for d in doms)
-            if post.language in scores and post.text:
-                _, words, _ = text_counts(post.text, post.language)
-                if words >= p.min_words:
-                    score = reading_ease(post.text, post.language)
-                    if score is not None:
-                        scores[post.language].append(score)
-        n = len(posts)
-        yield Row("partner", partner, "links-share", linked / n, n=n)
-        yield Row("partner", partner, "official-links-share", official / n, n=n)
-        for lang, vals in scores.items():
-            if vals:
-                yield Row("partner", partner, "reading-ease", statistics.fmean(vals),
-                          n=len(vals), dimension="language", category=lang)  # fmt: skip
-                yield Row("partner", partner, "reading-ease-median", statistics.median(vals),
-                          n=len(vals), dimension="language", category=lang)  # fmt: skip
+        for g in post_groups(partner, pp.posts) if pp.posts else ():
+            yield from _access_rows(g, p.min_words)
+
+
+def _access_rows(g: PostGroup, min_words: int) -> Iterator[Row]:
+    scores: dict[str, list[float]] = {"en": [], "fr": []}
+    linked = official = 0
+    for post in g.posts:
+        doms = domains_of(post.text, post.urls)
+        linked += bool(doms)
+        official += any(is_official(d) for d in doms)
+        if post.language in scores and post.text:
+            _, words, _ = text_counts(post.text, post.language)
+            if words >= min_words:
+                score = reading_ease(post.text, post.language)
+                if score is not None:
+                    scores[post.language].append(score)
+    n = len(g.posts)
+    yield g.row("links-share", linked / n, n=n)
+    yield g.row("official-links-share", official / n, n=n)
+    for lang, vals in scores.items():
+        if vals:
+            by = dict(n=len(vals), dimension="language", category=lang)
+            yield from g.breakdown("reading-ease", statistics.fmean(vals), **by)
+            yield from g.breakdown("reading-ease-median", statistics.median(vals), **by)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,6 +17,7 @@ from settlescope.measures.capacity.common import (
     client_shares,
     languages_used_by,
     partner_posts,
+    post_groups,
     wave_weeks,
 )
 
@@ -90,23 +91,11 @@ def posting_cadence(ctx: MeasureContext) -> Iterator[Row]:
     for partner, pp in partner_posts(ctx).items():
         if not pp.posts:
             continue
-        by_platform: dict[str, list[Post]] = defaultdict(list)
-        by_account: dict[str, list[Post]] = defaultdict(list)
-        for p in pp.posts:
-            by_platform[p.platform].append(p)
-            by_account[p.account].append(p)
-        parts: list[tuple[str, str, str | None, list[Post]]] = [
-            ("partner", partner, None, pp.posts)
-        ]
-        parts += [("partner", partner, plat, posts) for plat, posts in sorted(by_platform.items())]
-        parts += [("account", acc, None, posts) for acc, posts in sorted(by_account.items())]
-        for scope, sid, plat, posts in parts:
-            c = cadence_of(posts, weeks, start_ts)
-            dim = "platform" if plat else None
-            for name, v in c.items():
-                n = len(posts) - 1 if name in ("gap-cv", "median-gap-hours") else len(posts)
-                yield Row(scope, sid, name, v, n=n, dimension=dim, category=plat)
-        yield Row("partner", partner, "platforms-used", len(by_platform))
+        for g in post_groups(partner, pp.posts):
+            for name, v in cadence_of(g.posts, weeks, start_ts).items():
+                gaps = name in ("gap-cv", "median-gap-hours")
+                yield g.row(name, v, n=len(g.posts) - 1 if gaps else len(g.posts))
+        yield Row("partner", partner, "platforms-used", len({p.platform for p in pp.posts}))
 
 
 class LanguageParams(BaseModel):
@@ -132,34 +121,36 @@ LANGUAGE_METRICS = (
 
 @measure(
     id="languages-used",
-    version=1,
+    version=2,
     family="capacity",
     title="Languages of the posts against the languages of the clients",
     inputs=("items", "items.language", "client_records"),
-    scopes=("partner",),
+    scopes=("partner", "account"),
     metrics=LANGUAGE_METRICS,
     definition="The languages a partner posts in (detected per post) beside the languages of "
     "its clients, per language (dimension 'language', ISO 639 codes), and the share of its "
-    "clients whose language it uses.",
+    "clients whose language it uses; for the partner as a whole and for each of its accounts "
+    "(scope 'account': the partner's clients against that account's posts), and the counts "
+    "and coverage per platform (dimension 'platform').",
     params=LanguageParams,
 )
 def languages_used(ctx: MeasureContext) -> Iterator[Row]:
     p: LanguageParams = ctx.params
     clients = client_shares(ctx, "language")
     for partner, pp in partner_posts(ctx).items():
-        known = [x.language for x in pp.posts if x.language not in (None, *UNKNOWN_LANGUAGES)]
-        counts = Counter(known)
-        used = languages_used_by(known, p.language_min_share)
-        for lang, v in sorted(counts.items()):
-            yield Row("partner", partner, "posts-share", v / len(known), n=len(known),
-                      dimension="language", category=lang)  # fmt: skip
-        if known:
-            yield Row("partner", partner, "languages-used", len(used))
         cl = clients.get(partner, {})
         total = sum(n for n, _ in cl.values())
+        for g in post_groups(partner, pp.posts):
+            known = [x.language for x in g.posts if x.language not in (None, *UNKNOWN_LANGUAGES)]
+            used = languages_used_by(known, p.language_min_share)
+            for lang, v in sorted(Counter(known).items()):
+                yield from g.breakdown("posts-share", v / len(known), n=len(known),
+                                       dimension="language", category=lang)  # fmt: skip
+            if known:
+                yield g.row("languages-used", len(used))
+            if cl and known:
+                yield g.row("client-language-coverage", client_language_coverage(used, cl),
+                            n=total)  # fmt: skip
         for lang, (_n, share) in sorted(cl.items()):
             yield Row("partner", partner, "clients-share", share, n=total,
                       dimension="language", category=lang)  # fmt: skip
-        if cl and known:
-            yield Row("partner", partner, "client-language-coverage",
-                      client_language_coverage(used, cl), n=total)  # fmt: skip

@@ -9,13 +9,13 @@ conversation; answers are measured by :mod:`.responsiveness`.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import ibis
 
-from settlescope.measures.base import MeasureContext
+from settlescope.measures.base import MeasureContext, Row
 
 SERVICE_TAXONOMY = "ircc-services-v1"
 # The IRCC Settlement Program service lines (the categories of SERVICE_TAXONOMY).
@@ -107,6 +107,47 @@ def partner_posts(ctx: MeasureContext) -> dict[str, PartnerPosts]:
         return out
 
     return ctx.memo("capacity:partner-posts", make)
+
+
+@dataclass(frozen=True)
+class PostGroup:
+    """Posts a capacity measure reports on, and where its rows go.
+
+    The partner as a whole (``platform`` None), the partner on one platform (its rows carry
+    dimension 'platform'), or one of its accounts (scope 'account', the account's key).
+    Breakdowns of a measure's own (category, language) are given for the partner and for
+    each account, not per platform: a row has one breakdown.
+    """
+
+    scope: str
+    scope_id: str
+    platform: str | None
+    posts: list[Post]
+
+    def row(self, metric: str, value: float | None, **kw: Any) -> Row:
+        """A row of a metric that has no breakdown of its own."""
+        if self.platform is not None:
+            kw.update(dimension="platform", category=self.platform)
+        return Row(self.scope, self.scope_id, metric, value, **kw)
+
+    def breakdown(self, metric: str, value: float | None, **kw: Any) -> Iterator[Row]:
+        """A row of a metric broken down by the measure itself (none for a platform)."""
+        if self.platform is None:
+            yield Row(self.scope, self.scope_id, metric, value, **kw)
+
+
+def post_groups(partner: str, posts: list[Post]) -> Iterator[PostGroup]:
+    """The partner's posts, then each platform's, then each account's (see :class:`PostGroup`)."""
+    yield PostGroup("partner", partner, None, posts)
+    by_platform: dict[str, list[Post]] = defaultdict(list)
+    by_account: dict[str, list[Post]] = defaultdict(list)
+    for p in posts:
+        by_platform[p.platform].append(p)
+        by_account[p.account].append(p)
+    for plat, ps in sorted(by_platform.items()):
+        yield PostGroup("partner", partner, plat, ps)
+    for acc, ps in sorted(by_account.items()):
+        yield PostGroup("account", acc, None, ps)
 
 
 def client_shares(ctx: MeasureContext, dimension: str) -> dict[str, dict[str, tuple[int, float]]]:

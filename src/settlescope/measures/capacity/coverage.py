@@ -11,7 +11,9 @@ from settlescope.measures.capacity.common import (
     SERVICE_TAXONOMY,
     SERVICES,
     UNKNOWN_LANGUAGES,
+    PostGroup,
     partner_posts,
+    post_groups,
 )
 
 COVERAGE_METRICS = (
@@ -34,17 +36,19 @@ COVERAGE_METRICS = (
 
 @measure(
     id="service-coverage",
-    version=1,
+    version=2,
     family="capacity",
     title="Coverage of the settlement service categories",
     inputs=("items", "item_labels"),
-    scopes=("partner",),
+    scopes=("partner", "account"),
     metrics=COVERAGE_METRICS,
     definition="How a partner's posts cover IRCC's settlement service lines (needs "
     "assessment and referrals NAARS, information and orientation IO, language assessment LA "
     "and training LT, employment-related services ERS, community connections CC, support "
     "services SS, case management CM): the share of posts and of engagement per category "
-    "(dimension 'category'), and the categories never covered. Categories come from the "
+    "(dimension 'category'), and the categories never covered; for the partner as a whole "
+    "and for each of its accounts (scope 'account'), with the categorised share and the "
+    "categories covered also per platform (dimension 'platform'). Categories come from the "
     "ircc-services-v1 taxonomy labels.",
     references=(
         "IRCC Settlement Program service types (IRCC, Settlement Program terms and "
@@ -53,37 +57,38 @@ COVERAGE_METRICS = (
 )
 def service_coverage(ctx: MeasureContext) -> Iterator[Row]:
     for partner, pp in partner_posts(ctx).items():
-        posts = pp.posts
-        if not posts:
-            continue
-        cat = [p for p in posts if p.category]
-        yield Row("partner", partner, "categorised-share", len(cat) / len(posts), n=len(posts))
-        primary: dict[str, int] = defaultdict(int)
-        mention: dict[str, int] = defaultdict(int)
-        eng: dict[str, int] = defaultdict(int)
-        with_eng = [p for p in cat if p.engagement is not None]
-        for p in cat:
-            primary[p.category] += 1  # type: ignore[index]
-            for c in p.categories:
-                mention[c] += 1
-        for p in with_eng:
-            eng[p.category] += int(p.engagement or 0)  # type: ignore[index]
-        total_eng = sum(eng.values())
-        for c in SERVICES:
-            if cat:
-                yield Row("partner", partner, "posts-share", primary.get(c, 0) / len(cat),
-                          n=len(cat), dimension="category", category=c)  # fmt: skip
-            yield Row("partner", partner, "posts-mentioning-share", mention.get(c, 0) / len(posts),
-                      n=len(posts), dimension="category", category=c)  # fmt: skip
-            if total_eng > 0:
-                yield Row("partner", partner, "engagement-share", eng.get(c, 0) / total_eng,
-                          n=len(with_eng), dimension="category", category=c)  # fmt: skip
-            if not primary.get(c):
-                yield Row("partner", partner, "category-not-covered", 1, dimension="category",
-                          category=c)  # fmt: skip
-        yield Row(
-            "partner", partner, "categories-covered", sum(1 for c in SERVICES if primary.get(c))
-        )
+        if pp.posts:
+            for g in post_groups(partner, pp.posts):
+                yield from _coverage_rows(g)
+
+
+def _coverage_rows(g: PostGroup) -> Iterator[Row]:
+    posts = g.posts
+    cat = [p for p in posts if p.category]
+    yield g.row("categorised-share", len(cat) / len(posts), n=len(posts))
+    primary: dict[str, int] = defaultdict(int)
+    mention: dict[str, int] = defaultdict(int)
+    eng: dict[str, int] = defaultdict(int)
+    with_eng = [p for p in cat if p.engagement is not None]
+    for p in cat:
+        primary[p.category] += 1  # type: ignore[index]
+        for c in p.categories:
+            mention[c] += 1
+    for p in with_eng:
+        eng[p.category] += int(p.engagement or 0)  # type: ignore[index]
+    total_eng = sum(eng.values())
+    for c in SERVICES:
+        by = dict(dimension="category", category=c)
+        if cat:
+            yield from g.breakdown("posts-share", primary.get(c, 0) / len(cat), n=len(cat), **by)
+        yield from g.breakdown("posts-mentioning-share", mention.get(c, 0) / len(posts),
+                               n=len(posts), **by)  # fmt: skip
+        if total_eng > 0:
+            yield from g.breakdown("engagement-share", eng.get(c, 0) / total_eng,
+                                   n=len(with_eng), **by)  # fmt: skip
+        if not primary.get(c):
+            yield from g.breakdown("category-not-covered", 1, **by)
+    yield g.row("categories-covered", sum(1 for c in SERVICES if primary.get(c)))
 
 
 ENGAGEMENT_METRICS = (
@@ -98,39 +103,39 @@ ENGAGEMENT_METRICS = (
 
 @measure(
     id="engagement-by-content",
-    version=1,
+    version=2,
     family="capacity",
     title="Engagement per post, by service category and by language",
     inputs=("items", "items.language", "item_labels"),
-    scopes=("partner",),
+    scopes=("partner", "account"),
     metrics=ENGAGEMENT_METRICS,
     definition="Engagement on a partner's posts (reactions + comments + shares) per post, for "
-    "all its posts and broken down by primary service category and by language; the "
-    "denominator is always the number of posts with public counts in the group (n). Counts "
-    "are the platforms' own and differ between platforms: compare a partner with itself.",
+    "all its posts and broken down by primary service category and by language, for the "
+    "partner as a whole and for each of its accounts (scope 'account'), and over all posts "
+    "per platform (dimension 'platform'); the denominator is always the number of posts "
+    "with public counts in the group (n). Counts are the platforms' own and differ between "
+    "platforms: compare a partner with itself.",
 )
 def engagement_by_content(ctx: MeasureContext) -> Iterator[Row]:
     for partner, pp in partner_posts(ctx).items():
-        posts = [p for p in pp.posts if p.engagement is not None]
-        if not posts:
-            continue
-        groups: list[tuple[str | None, str | None, list[int]]] = [
-            (None, None, [int(p.engagement or 0) for p in posts])
-        ]
-        by_cat: dict[str, list[int]] = defaultdict(list)
-        by_lang: dict[str, list[int]] = defaultdict(list)
-        for p in posts:
-            by_cat[p.category or "none"].append(int(p.engagement or 0))
-            lang = p.language if p.language not in (None, *UNKNOWN_LANGUAGES) else "und"
-            by_lang[lang].append(int(p.engagement or 0))  # type: ignore[index]
-        groups += [("category", k, v) for k, v in sorted(by_cat.items())]
-        groups += [("language", k, v) for k, v in sorted(by_lang.items())]
-        for dim, cat, vals in groups:
-            yield Row("partner", partner, "engagement-per-post", statistics.fmean(vals),
-                      n=len(vals), dimension=dim, category=cat)  # fmt: skip
-            yield Row("partner", partner, "median-engagement-per-post",
-                      float(statistics.median(vals)), n=len(vals), dimension=dim,
-                      category=cat)  # fmt: skip
+        counted = [p for p in pp.posts if p.engagement is not None]
+        for g in post_groups(partner, counted) if counted else ():
+            vals = [int(p.engagement or 0) for p in g.posts]
+            yield g.row("engagement-per-post", statistics.fmean(vals), n=len(vals))
+            yield g.row("median-engagement-per-post", float(statistics.median(vals)), n=len(vals))
+            by_cat: dict[str, list[int]] = defaultdict(list)
+            by_lang: dict[str, list[int]] = defaultdict(list)
+            for p in g.posts:
+                by_cat[p.category or "none"].append(int(p.engagement or 0))
+                lang = p.language if p.language not in (None, *UNKNOWN_LANGUAGES) else "und"
+                by_lang[lang].append(int(p.engagement or 0))  # type: ignore[index]
+            groups = [("category", k, v) for k, v in sorted(by_cat.items())]
+            groups += [("language", k, v) for k, v in sorted(by_lang.items())]
+            for dim, key, vs in groups:
+                yield from g.breakdown("engagement-per-post", statistics.fmean(vs), n=len(vs),
+                                       dimension=dim, category=key)  # fmt: skip
+                yield from g.breakdown("median-engagement-per-post", float(statistics.median(vs)),
+                                       n=len(vs), dimension=dim, category=key)  # fmt: skip
 
 
 __all__ = ["SERVICE_TAXONOMY", "engagement_by_content", "service_coverage"]
