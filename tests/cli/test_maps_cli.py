@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import networkx as nx
 import pytest
 from typer.testing import CliRunner
 
@@ -35,6 +36,9 @@ def test_usage_errors_exit_2(tiny: Tiny, tmp_path: Path) -> None:
     assert code == 2 and "community or type" in text
     code, text = run("export-graph", "--study", s, "--sector", "--out", str(tmp_path / "g.csv"))
     assert code == 2 and ".gexf" in text
+    code, text = run("map", "--study", s, "--sector", "--platform", "myspace", "--out", out)
+    assert code == 2 and "--platform" in text and "unknown platform 'myspace'" in text
+    assert "telegram" in text  # the hint lists the platforms
     key = tiny.key_of("zq-ana")  # a private individual is no group, and is not named
     code, text = run("map", "--study", s, "--group", key, "--out", out)
     assert code == 2 and "is not a community group" in text
@@ -72,6 +76,22 @@ def test_map_and_export_print_what_they_wrote(tiny: Tiny, tmp_path: Path) -> Non
     assert "8 accounts and 8 ties over 2 wave(s)" in text
 
 
+def test_a_map_of_one_platform(tiny: Tiny, tmp_path: Path) -> None:
+    s = str(tiny.dir)
+    # Every account of the tiny study is on platform 'other': its map is the whole network's.
+    out = tmp_path / "p1-other.svg"
+    code, text = run("map", "--study", s, "--partner", "p1", "--platform", "other",
+                     "--out", str(out))  # fmt: skip
+    assert code == 0, text
+    assert "6 of 6 accounts" in text
+    assert "Alpha Newcomer Services on other" in out.read_text(encoding="utf-8")
+    # No tie is on Facebook: a clear refusal, and no file.
+    code, text = run("map", "--study", s, "--partner", "p1", "--platform", "facebook",
+                     "--out", str(tmp_path / "p1-fb.svg"))  # fmt: skip
+    assert code == 1 and "Alpha Newcomer Services on facebook has no ties" in text
+    assert not (tmp_path / "p1-fb.svg").exists()
+
+
 @pytest.mark.slow
 def test_maps_of_the_demo_study(measured_demo: Path, tmp_path: Path) -> None:
     study = copy_study(measured_demo, tmp_path / "study")
@@ -107,3 +127,20 @@ def test_maps_of_the_demo_study(measured_demo: Path, tmp_path: Path) -> None:
     labels = svg_labels(svg)
     assert set(labels) == in_sector and len(labels) == 2 * len(in_sector)  # text + halo
     assert re.findall(r"~[0-9a-f]{20}", svg) == []
+    # One platform's network: the whole network's ties between that platform's accounts,
+    # with the same weights and interaction counts.
+    graphs = {}
+    for name, extra in (("whole", []), ("one", ["--platform", "telegram"])):
+        f = tmp_path / f"p01-{name}.graphml"
+        code, text = run("export-graph", "--study", s, "--partner", "p01", "--wave", "baseline",
+                         *extra, "--out", str(f))  # fmt: skip
+        assert code == 0, text
+        graphs[name] = nx.read_graphml(f)
+    whole, one = graphs["whole"], graphs["one"]
+    on_telegram = {n for n, d in whole.nodes(data=True) if d["platform"] == "telegram"}
+    assert 0 < one.number_of_nodes() < whole.number_of_nodes()
+    assert set(one.nodes) <= on_telegram
+    kept = {(a, b) for a, b in whole.edges if a in on_telegram and b in on_telegram}
+    assert set(one.edges) == kept
+    for a, b, d in one.edges(data=True):
+        assert d == whole.edges[a, b]

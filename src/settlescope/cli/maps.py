@@ -29,6 +29,10 @@ SectorOpt = Annotated[
 GroupOpt = Annotated[
     str | None, typer.Option(help="A community group's account key: the group's network.")
 ]
+PlatformOpt = Annotated[
+    str | None,
+    typer.Option(help="Only the ties on this platform (default: every platform together)."),
+]
 
 
 @app.command("map")
@@ -41,6 +45,7 @@ def map_(
     partner: PartnerOpt = None,
     sector: SectorOpt = False,
     group: GroupOpt = None,
+    platform: PlatformOpt = None,
     wave: Annotated[
         str | None, typer.Option(help="Wave id (default: the latest wave with data).")
     ] = None,
@@ -74,7 +79,7 @@ def map_(
     options.check()
     study = study_folder(study)
     opened = open_study(study)
-    scope = scope_of(opened.study, partner=partner, sector=sector, group=group)
+    scope = scope_of(opened.study, partner=partner, sector=sector, group=group, platform=platform)
     with opened.workspace() as ws:
         wave_id = wave or _latest_wave(waves_with_data(ws, opened.study))
         with err.status("drawing the map", spinner="dots"):
@@ -92,6 +97,7 @@ def export_graph(
     partner: PartnerOpt = None,
     sector: SectorOpt = False,
     group: GroupOpt = None,
+    platform: PlatformOpt = None,
     wave: Annotated[
         list[str] | None,
         typer.Option(
@@ -108,7 +114,7 @@ def export_graph(
     graph_format(out_file)
     study = study_folder(study)
     opened = open_study(study)
-    scope = scope_of(opened.study, partner=partner, sector=sector, group=group)
+    scope = scope_of(opened.study, partner=partner, sector=sector, group=group, platform=platform)
     with opened.workspace() as ws:
         with err.status("writing the graph", spinner="dots"):
             summary = write(ws, opened.study, study, scope, split_values(wave), out_file)

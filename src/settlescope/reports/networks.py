@@ -20,7 +20,7 @@ Who may be named
 from __future__ import annotations
 
 import shlex
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,7 @@ from settlescope.measures.run import (
     waves_with_data,
 )
 from settlescope.store.workspace import Workspace
-from settlescope.study.model import Study, Wave
+from settlescope.study.model import PLATFORMS, Study, Wave
 
 # What reports read from node_attributes, and which measure writes each attribute.
 ATTRIBUTES: dict[str, str] = {
@@ -63,12 +63,18 @@ NEEDED = ("network-communities", "network-positions")
 
 
 def scope_of(
-    study: Study, *, partner: str | None = None, sector: bool = False, group: str | None = None
+    study: Study,
+    *,
+    partner: str | None = None,
+    sector: bool = False,
+    group: str | None = None,
+    platform: str | None = None,
 ) -> Scope:
     """The network named by the command line's ``--partner P``, ``--sector`` or ``--group KEY``.
 
     ``--partner`` takes any organization of the study (a partner or another organization of
-    the sector). Exactly one of the three must be given.
+    the sector). Exactly one of the three must be given. ``--platform`` keeps the ties on one
+    platform (default: every platform, an organization's accounts as one portfolio).
 
     Example
     -------
@@ -82,10 +88,16 @@ def scope_of(
             field="--partner/--sector/--group",
             hint="for example --partner p01",
         )
+    if platform is not None and platform not in PLATFORMS:
+        raise UsageError(
+            f"unknown platform '{platform}'",
+            field="--platform",
+            hint="give one of: " + ", ".join(PLATFORMS),
+        )
     if partner:
         org = study.organization(partner)
         partners = {o.id for o in study.partners}
-        return Scope("partner" if org.id in partners else "organization", org.id)
+        return Scope("partner" if org.id in partners else "organization", org.id, platform)
     if sector:
         if not study.organizations:
             raise UsageError(
@@ -93,8 +105,8 @@ def scope_of(
                 field="--sector",
                 hint="add [[partners]] and [[sector]] tables to study.toml",
             )
-        return Scope("sector", "sector")
-    return Scope("container", str(group))
+        return Scope("sector", "sector", platform)
+    return Scope("container", str(group), platform)
 
 
 @dataclass
@@ -177,6 +189,8 @@ class NetworkReader:
         UsageError
             When ``--group`` names an account that is not a community group.
         """
+        if scope.platform is not None:
+            return f"{self.title(scope.whole)} on {scope.platform}"
         if scope.scope in ("partner", "organization"):
             return self.study.organization(scope.scope_id).name
         if scope.scope == "sector":
@@ -276,7 +290,7 @@ class NetworkReader:
             src=edges[:, 0],
             dst=edges[:, 1],
             weight=np.asarray(sg.graph.es["weight"], dtype=np.float64),
-            count=_tie_counts(sg),
+            count=_tie_counts(sg, lambda: scope_graph(ctx, self.network_params, scope.whole)),
         )
 
     # -- reading the workspace ---------------------------------------------------------------
@@ -329,7 +343,25 @@ def _take(col: pa.ChunkedArray, at: pa.Array) -> pa.Array:
     return col.combine_chunks().take(at)
 
 
-def _tie_counts(sg: ScopeGraph) -> np.ndarray:
-    if sg.count is None:
+def _tie_counts(sg: ScopeGraph, whole_graph: Callable[[], ScopeGraph]) -> np.ndarray:
+    """Interactions per tie of ``sg``, in its edge order.
+
+    Whole networks keep them; a platform's network is cut from its whole network (see
+    ``scope_graph``), whose ties between the platform's accounts it keeps in their order, so
+    its counts are the whole network's for those ties.
+    """
+    if sg.count is not None:
+        return sg.count
+    whole = whole_graph()
+    if whole.count is None:
         raise ValueError(f"interaction counts are kept for whole networks only, not {sg.scope}")
-    return sg.count
+    # each vertex of the whole network -> its vertex in the platform's network (or -1)
+    sorter = np.argsort(sg.nodes, kind="stable")
+    at = np.searchsorted(sg.nodes, whole.nodes, sorter=sorter).clip(0, len(sg.nodes) - 1)
+    sub_of = np.where(sg.nodes[sorter[at]] == whole.nodes, sorter[at], -1)
+    ends = sub_of[np.asarray(whole.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)]
+    inside = (ends >= 0).all(axis=1)
+    mine = np.asarray(sg.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+    if not np.array_equal(ends[inside], mine):
+        raise ValueError(f"the ties of {sg.scope} are not those of its whole network")
+    return whole.count[inside]
