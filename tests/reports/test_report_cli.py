@@ -80,21 +80,27 @@ def test_bad_options_are_usage_errors(tiny: Tiny) -> None:
     assert run("toolkit", "--study", str(tiny.dir), "--partner", "nobody")[0] == 2
 
 
-def test_timeline_status_comes_from_the_results(tiny: Tiny) -> None:
+def _add_phase(tiny: Tiny, phase: tuple[str, str], deliverable: tuple[str, str], wave: str,
+               measures: str = "") -> None:  # fmt: skip
+    """Append a phase of 2026's first quarter, with one deliverable due at its end."""
     toml = tiny.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + """
+    toml.write_text(toml.read_text(encoding="utf-8") + f"""
 [[phases]]
-id = "networks"
-label = "Network mapping"
+id = "{phase[0]}"
+label = "{phase[1]}"
 start = 2026-01-01
 end = 2026-03-31
   [[phases.deliverables]]
-  id = "maps"
-  label = "Network maps"
+  id = "{deliverable[0]}"
+  label = "{deliverable[1]}"
   due = 2026-03-31
-  measures = ["network"]
-  wave = "baseline"
-""", encoding="utf-8")  # fmt: skip
+  wave = "{wave}"
+""" + (f"  measures = [\"{measures}\"]\n" if measures else ""), encoding="utf-8")  # fmt: skip
+
+
+def test_timeline_status_comes_from_the_results(tiny: Tiny) -> None:
+    _add_phase(tiny, ("networks", "Network mapping"), ("maps", "Network maps"), "baseline",
+               measures="network")  # fmt: skip
     study = load_study(tiny.dir)
     with tiny.opened.workspace() as ws:
         rows = {r.id: r for r in timeline(ws, study)}
@@ -111,19 +117,7 @@ end = 2026-03-31
 
 
 def test_a_phase_naming_an_unknown_wave_is_refused(tiny: Tiny) -> None:
-    toml = tiny.dir / "study.toml"
-    toml.write_text(toml.read_text(encoding="utf-8") + """
-[[phases]]
-id = "x"
-label = "X"
-start = 2026-01-01
-end = 2026-03-31
-  [[phases.deliverables]]
-  id = "d"
-  label = "D"
-  due = 2026-03-31
-  wave = "wave-9"
-""", encoding="utf-8")  # fmt: skip
+    _add_phase(tiny, ("x", "X"), ("d", "D"), "wave-9")
     with pytest.raises(StudyError, match="unknown wave 'wave-9'"):
         load_study(tiny.dir)
 
