@@ -20,7 +20,7 @@ Who may be named
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +37,6 @@ from settlescope.measures.network.graph import (
     GROUP_KINDS,
     NetworkParams,
     Scope,
-    ScopeGraph,
     edge_frame,
     scope_graph,
 )
@@ -290,7 +289,7 @@ class NetworkReader:
             src=edges[:, 0],
             dst=edges[:, 1],
             weight=np.asarray(sg.graph.es["weight"], dtype=np.float64),
-            count=_tie_counts(sg, lambda: scope_graph(ctx, self.network_params, scope.whole)),
+            count=sg.tie_counts(),
         )
 
     # -- reading the workspace ---------------------------------------------------------------
@@ -341,27 +340,3 @@ def _align(keys: pa.Array, found: pa.ChunkedArray) -> pa.Array:
 def _take(col: pa.ChunkedArray, at: pa.Array) -> pa.Array:
     """``col``'s values at the rows ``at`` (null where ``at`` is null)."""
     return col.combine_chunks().take(at)
-
-
-def _tie_counts(sg: ScopeGraph, whole_graph: Callable[[], ScopeGraph]) -> np.ndarray:
-    """Interactions per tie of ``sg``, in its edge order.
-
-    Whole networks keep them; a platform's network is cut from its whole network (see
-    ``scope_graph``), whose ties between the platform's accounts it keeps in their order, so
-    its counts are the whole network's for those ties.
-    """
-    if sg.count is not None:
-        return sg.count
-    whole = whole_graph()
-    if whole.count is None:
-        raise ValueError(f"interaction counts are kept for whole networks only, not {sg.scope}")
-    # each vertex of the whole network -> its vertex in the platform's network (or -1)
-    sorter = np.argsort(sg.nodes, kind="stable")
-    at = np.searchsorted(sg.nodes, whole.nodes, sorter=sorter).clip(0, len(sg.nodes) - 1)
-    sub_of = np.where(sg.nodes[sorter[at]] == whole.nodes, sorter[at], -1)
-    ends = sub_of[np.asarray(whole.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)]
-    inside = (ends >= 0).all(axis=1)
-    mine = np.asarray(sg.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
-    if not np.array_equal(ends[inside], mine):
-        raise ValueError(f"the ties of {sg.scope} are not those of its whole network")
-    return whole.count[inside]

@@ -146,8 +146,8 @@ ACCESS_METRICS = (
     definition="How easy a partner's English and French posts are to read (Flesch reading "
     "ease; Kandel-Moles for French) and how often its posts point to official government "
     "sources; for the partner as a whole and for each of its accounts (scope 'account'), "
-    "with the link shares also per platform (dimension 'platform'). Alt text on images is not measured: the canonical items keep no image "
-    "descriptions.",
+    "with the link shares also per platform (dimension 'platform'). Alt text on images is "
+    "not measured: the canonical items keep no image descriptions.",
     references=(
         "Flesch, R. (1948). A new readability yardstick. Journal of Applied Psychology "
         "32(3):221-233.",
@@ -159,7 +159,7 @@ ACCESS_METRICS = (
 def accessibility(ctx: MeasureContext) -> Iterator[Row]:
     p: AccessParams = ctx.params
     for partner, pp in partner_posts(ctx).items():
-        for g in post_groups(partner, pp.posts) if pp.posts else ():
+        for g in post_groups(partner, pp.posts):
             yield from _access_rows(g, p.min_words)
 
 

@@ -89,13 +89,12 @@ def posting_cadence(ctx: MeasureContext) -> Iterator[Row]:
 
     start_ts = dt.datetime(w.start.year, w.start.month, w.start.day, tzinfo=dt.UTC).timestamp()
     for partner, pp in partner_posts(ctx).items():
-        if not pp.posts:
-            continue
         for g in post_groups(partner, pp.posts):
             for name, v in cadence_of(g.posts, weeks, start_ts).items():
                 gaps = name in ("gap-cv", "median-gap-hours")
                 yield g.row(name, v, n=len(g.posts) - 1 if gaps else len(g.posts))
-        yield Row("partner", partner, "platforms-used", len({p.platform for p in pp.posts}))
+        if pp.posts:
+            yield Row("partner", partner, "platforms-used", len({p.platform for p in pp.posts}))
 
 
 class LanguageParams(BaseModel):

@@ -137,7 +137,12 @@ class PostGroup:
 
 
 def post_groups(partner: str, posts: list[Post]) -> Iterator[PostGroup]:
-    """The partner's posts, then each platform's, then each account's (see :class:`PostGroup`)."""
+    """The partner's posts, then each platform's, then each account's (see :class:`PostGroup`).
+
+    None at all when there are no posts: every group has at least one.
+    """
+    if not posts:
+        return
     yield PostGroup("partner", partner, None, posts)
     by_platform: dict[str, list[Post]] = defaultdict(list)
     by_account: dict[str, list[Post]] = defaultdict(list)

@@ -57,9 +57,8 @@ COVERAGE_METRICS = (
 )
 def service_coverage(ctx: MeasureContext) -> Iterator[Row]:
     for partner, pp in partner_posts(ctx).items():
-        if pp.posts:
-            for g in post_groups(partner, pp.posts):
-                yield from _coverage_rows(g)
+        for g in post_groups(partner, pp.posts):
+            yield from _coverage_rows(g)
 
 
 def _coverage_rows(g: PostGroup) -> Iterator[Row]:
@@ -119,7 +118,7 @@ ENGAGEMENT_METRICS = (
 def engagement_by_content(ctx: MeasureContext) -> Iterator[Row]:
     for partner, pp in partner_posts(ctx).items():
         counted = [p for p in pp.posts if p.engagement is not None]
-        for g in post_groups(partner, counted) if counted else ():
+        for g in post_groups(partner, counted):
             vals = [int(p.engagement or 0) for p in g.posts]
             yield g.row("engagement-per-post", statistics.fmean(vals), n=len(vals))
             yield g.row("median-engagement-per-post", float(statistics.median(vals)), n=len(vals))

@@ -97,7 +97,8 @@ class ScopeGraph:
     ``nodes`` holds, for each vertex, its id in the wave's :class:`EdgeFrame`; vertex ``i``
     of ``graph`` is account ``frame.node_keys[nodes[i]]``. Edge attribute ``weight`` sums the
     tie's interaction weights; ``count`` (kept beside the graph, in edge order, for whole
-    networks) counts them.
+    networks) counts them. A platform's network is ``cut_from`` its whole network (that
+    graph, and the positions of its vertices in it); :meth:`tie_counts` works for both.
     """
 
     scope: Scope
@@ -106,6 +107,7 @@ class ScopeGraph:
     interactions: int
     self_loops: int
     count: np.ndarray | None = field(default=None, repr=False)  # interactions per tie
+    cut_from: tuple[ScopeGraph, np.ndarray] | None = field(default=None, repr=False)
     _undirected: ig.Graph | None = field(default=None, repr=False)
 
     @property
@@ -115,6 +117,25 @@ class ScopeGraph:
     @property
     def m(self) -> int:
         return self.graph.ecount()
+
+    def tie_counts(self) -> np.ndarray:
+        """Interactions per tie, in edge order.
+
+        A network cut from a whole one keeps the whole network's ties between its vertices,
+        in their order (``induced_subgraph`` built from scratch), so its counts are those
+        ties' counts; the order is checked, as the counts would silently shift otherwise.
+        """
+        if self.count is not None:
+            return self.count
+        whole, keep = self.cut_from or (None, None)  # keep: ascending positions in whole
+        if whole is None or keep is None or whole.count is None:
+            raise ValueError(f"no interaction counts are kept for {self.scope}")
+        ends = np.asarray(whole.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        inside = np.isin(ends, keep).all(axis=1)
+        mine = np.asarray(self.graph.get_edgelist(), dtype=np.int64).reshape(-1, 2)
+        if not np.array_equal(np.searchsorted(keep, ends[inside]), mine):
+            raise ValueError(f"the ties of {self.scope} are not those of its whole network")
+        return whole.count[inside]
 
     def undirected(self) -> ig.Graph:
         """The simple undirected graph (a tie in either direction), weights summed."""
@@ -254,7 +275,9 @@ def scope_graph(ctx: MeasureContext, params: NetworkParams, scope: Scope) -> Sco
     m = frame.mask(scope)
     c = frame.count[m]
     loops = int(c[frame.src[m] == frame.dst[m]].sum())
-    return ScopeGraph(scope, sub, whole.nodes[keep], int(c.sum()) - loops, loops)
+    return ScopeGraph(
+        scope, sub, whole.nodes[keep], int(c.sum()) - loops, loops, cut_from=(whole, keep)
+    )
 
 
 # -- the reduction in the store ----------------------------------------------------------------
